@@ -1,0 +1,1 @@
+"""The pure engine: no Excel, no files, no network, no printing."""

@@ -1,0 +1,135 @@
+"""The workbook contract, read once from ``workbook_templates/layout.toml``.
+
+One registry: the parser, the workbook builder, the checker, the docs and the tests all
+read the tables, columns and settings keys from here.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+_HERE = Path(__file__).resolve().parent
+# Installed wheel: the folder is shipped inside the package.  Source checkout: repo root.
+_CANDIDATES = (_HERE / "workbook_templates", _HERE.parents[1] / "workbook_templates")
+
+
+def templates_dir() -> Path:
+    for folder in _CANDIDATES:
+        if (folder / "layout.toml").is_file():
+            return folder
+    raise FileNotFoundError("workbook_templates/layout.toml is missing from the installation")
+
+
+def normalize_header(name: Any) -> str:
+    """Header matching key: case-, space- and underscore-insensitive."""
+    return "".join(str(name).lower().replace("_", " ").split())
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: str
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    width: float = 12
+    description: str = ""
+
+    @property
+    def key(self) -> str:
+        return normalize_header(self.name)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    sheet: str
+    required: bool
+    description: str
+    columns: tuple[ColumnSpec, ...]
+
+    def column(self, name: str) -> ColumnSpec:
+        key = normalize_header(name)
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    type: str
+    default: Any
+    description: str
+    choices: tuple[str, ...] = ()
+    min: Optional[float] = None
+    max: Optional[float] = None
+
+    @property
+    def norm(self) -> str:
+        return normalize_header(self.key)
+
+
+@dataclass(frozen=True)
+class Layout:
+    tables: tuple[TableSpec, ...]
+    settings: tuple[SettingSpec, ...]
+    raw: dict
+
+    def table(self, name: str) -> TableSpec:
+        key = normalize_header(name)
+        for table in self.tables:
+            if normalize_header(table.name) == key:
+                return table
+        raise KeyError(f"no table {name!r} in the layout")
+
+    def setting(self, key: str) -> SettingSpec:
+        norm = normalize_header(key)
+        for setting in self.settings:
+            if setting.norm == norm:
+                return setting
+        raise KeyError(f"no setting {key!r} in the layout")
+
+
+def _column(raw: dict) -> ColumnSpec:
+    return ColumnSpec(
+        name=raw["name"],
+        type=raw["type"],
+        required=bool(raw.get("required", False)),
+        default=raw.get("default"),
+        choices=tuple(raw.get("choices", ())),
+        width=float(raw.get("width", 12)),
+        description=raw.get("description", ""),
+    )
+
+
+@lru_cache(maxsize=1)
+def layout() -> Layout:
+    raw = tomllib.loads((templates_dir() / "layout.toml").read_text(encoding="utf-8"))
+    tables = tuple(
+        TableSpec(
+            name=t["name"],
+            sheet=t.get("sheet", t["name"]),
+            required=bool(t.get("required", False)),
+            description=t.get("description", ""),
+            columns=tuple(_column(c) for c in t["columns"]),
+        )
+        for t in raw["tables"]
+    )
+    settings = tuple(
+        SettingSpec(
+            key=s["key"],
+            type=s["type"],
+            default=s.get("default", ""),
+            description=s.get("description", ""),
+            choices=tuple(s.get("choices", ())),
+            min=s.get("min"),
+            max=s.get("max"),
+        )
+        for s in raw["settings"]
+    )
+    return Layout(tables=tables, settings=settings, raw=raw)
