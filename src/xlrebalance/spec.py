@@ -75,10 +75,26 @@ class SettingSpec:
 
 
 @dataclass(frozen=True)
+class FunctionSpec:
+    name: str          # Excel name, e.g. TRADE_LIST
+    method: str        # Portfolio method, e.g. trade_list
+    args: tuple[str, ...]
+    columns: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
 class Layout:
     tables: tuple[TableSpec, ...]
     settings: tuple[SettingSpec, ...]
+    functions: tuple[FunctionSpec, ...]
     raw: dict
+
+    def function(self, name: str) -> FunctionSpec:
+        for fn in self.functions:
+            if fn.name == name.upper():
+                return fn
+        raise KeyError(f"no function {name!r} in the layout")
 
     def table(self, name: str) -> TableSpec:
         key = normalize_header(name)
@@ -132,4 +148,14 @@ def layout() -> Layout:
         )
         for s in raw["settings"]
     )
-    return Layout(tables=tables, settings=settings, raw=raw)
+    functions = tuple(
+        FunctionSpec(
+            name=f["name"],
+            method=f["method"],
+            args=tuple(f["args"]),
+            columns=tuple(f["columns"]),
+            description=f.get("description", ""),
+        )
+        for f in raw.get("functions", ())
+    )
+    return Layout(tables=tables, settings=settings, functions=functions, raw=raw)
