@@ -1,2 +1,12 @@
-"""Systematic, tax-aware portfolio rebalancing for Excel users."""
+"""Systematic, tax-aware portfolio rebalancing for people who run their money in Excel.
+
+    import xlrebalance as xr
+    pf = xr.load("my_portfolio.xlsm")       # or xr.Portfolio.from_frames(holdings=df, ...)
+    pf.drift(); pf.needs_rebalance(); pf.rebalance_reason(); pf.trade_list()
+"""
+from .core.model import Issue, Severity
+from .errors import InputError, WorkbookError, XlrebalanceError
+from .portfolio import Portfolio, load
+
 __version__ = "0.1.0"
+__all__ = ["Portfolio", "load", "Issue", "Severity", "InputError", "WorkbookError", "XlrebalanceError"]

@@ -1,0 +1,171 @@
+"""Cell values as Excel, xlwings, calamine or pandas hand them over -> typed Python values.
+
+Each parser returns ``(value, problem)``: ``problem`` is None when the cell parsed, else a
+short phrase saying what is wrong and what to type instead.  Blank cells give ``(None, None)``.
+Accepted forms: numbers (floats, ints), text such as "60%", "$1,234.50", "(1,234.50)",
+" vti "; dates as date/datetime/Timestamp, Excel serial numbers (1900 system) or text
+("2026-03-15", "3/15/2026", "15-Mar-2026").
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+from typing import Any, Optional
+
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (after Excel's fictitious 1900-02-29)
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%Y/%m/%d")
+_TRUE = {"true", "yes", "y", "1", "x"}
+_FALSE = {"false", "no", "n", "0"}
+
+Parsed = tuple[Any, Optional[str]]
+
+
+def is_blank(raw: Any) -> bool:
+    if raw is None:
+        return True
+    if isinstance(raw, float):
+        return math.isnan(raw)
+    if isinstance(raw, str):
+        return not raw.strip()
+    try:  # pandas NaT / NA
+        return bool(raw != raw)
+    except (TypeError, ValueError):
+        return False
+
+
+def parse_number(raw: Any) -> Parsed:
+    """A plain number; "60%" -> 0.6, "$1,234.50" -> 1234.5, "(12.5)" -> -12.5."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool):
+        return None, f"expected a number, found {raw!r}"
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+        if math.isnan(value):
+            return None, None
+        if math.isinf(value):
+            return None, "expected a finite number"
+        return value, None
+    if isinstance(raw, (date, datetime)):
+        return None, f"expected a number, found a date ({raw:%Y-%m-%d})"
+    text = str(raw).strip()
+    if not text:
+        return None, None
+    negative = text.startswith("(") and text.endswith(")")
+    if negative:
+        text = text[1:-1].strip()
+    percent = text.endswith("%")
+    cleaned = text.rstrip("%").strip().replace(",", "").replace("$", "").replace(" ", "")
+    if cleaned.startswith("-$"):
+        cleaned = "-" + cleaned[2:]
+    if not _NUMBER_RE.match(cleaned):
+        return None, f"expected a number, found text {str(raw).strip()!r}"
+    value = float(cleaned)
+    if percent:
+        value /= 100.0
+    if negative:
+        value = -value
+    return value, None
+
+
+def parse_date(raw: Any) -> Parsed:
+    if raw is None:
+        return None, None
+    if isinstance(raw, datetime):
+        return raw.date(), None
+    if isinstance(raw, date):
+        return raw, None
+    if hasattr(raw, "to_pydatetime"):  # pandas Timestamp
+        try:
+            return raw.to_pydatetime().date(), None
+        except (ValueError, AttributeError):
+            return None, None
+    if isinstance(raw, bool):
+        return None, f"expected a date, found {raw!r}"
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and math.isnan(raw):
+            return None, None
+        if not 1 <= raw < 2958466:
+            return None, f"expected a date, found the number {raw!r}"
+        return _EXCEL_EPOCH + timedelta(days=int(raw)), None
+    text = str(raw).strip()
+    if not text:
+        return None, None
+    text = text.split("T")[0] if re.match(r"^\d{4}-\d{2}-\d{2}T", text) else text
+    text = text.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2} \d", text) else text
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date(), None
+        except ValueError:
+            continue
+    return None, f"expected a date such as 2026-03-15, found {text!r}"
+
+
+def parse_bool(raw: Any) -> Parsed:
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool):
+        return raw, None
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and math.isnan(raw):
+            return None, None
+        if raw in (0, 1):
+            return bool(raw), None
+    text = str(raw).strip().lower()
+    if not text:
+        return None, None
+    if text in _TRUE:
+        return True, None
+    if text in _FALSE:
+        return False, None
+    return None, f"expected TRUE or FALSE, found {str(raw).strip()!r}"
+
+
+def parse_text(raw: Any) -> Parsed:
+    """Text as typed, trimmed; a whole-number float (an ID typed as 7) becomes "7"."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, float):
+        if math.isnan(raw):
+            return None, None
+        if raw.is_integer():
+            return str(int(raw)), None
+    if isinstance(raw, datetime):
+        return raw.date().isoformat(), None
+    if isinstance(raw, date):
+        return raw.isoformat(), None
+    text = " ".join(str(raw).split())
+    return (text or None), None
+
+
+def parse_ticker(raw: Any) -> Parsed:
+    text, problem = parse_text(raw)
+    return (text.upper().replace(" ", "") if text else None), problem
+
+
+def parse_choice(raw: Any, choices: tuple[str, ...], aliases: Optional[dict[str, str]] = None) -> Parsed:
+    text, _ = parse_text(raw)
+    if text is None:
+        return None, None
+    key = text.lower()
+    for choice in choices:
+        if choice.lower() == key:
+            return choice, None
+    if aliases and key in aliases:
+        return aliases[key], None
+    return None, f"{text!r} is not one of: {', '.join(choices)}"
+
+
+PARSERS = {
+    "text": parse_text,
+    "account": parse_text,
+    "ticker": parse_ticker,
+    "number": parse_number,
+    "money": parse_number,
+    "shares": parse_number,
+    "fraction": parse_number,
+    "date": parse_date,
+    "bool": parse_bool,
+}

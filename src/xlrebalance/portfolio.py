@@ -1,0 +1,111 @@
+"""The library API: one ``Portfolio`` over the user's tables, the same answers as the cells.
+
+    pf = Portfolio.from_frames(holdings=df, targets=df, prices=df, accounts=df, ...)
+    pf.drift(); pf.needs_rebalance(); pf.rebalance_reason(); pf.issues
+
+Computing methods raise ``InputError`` (with ``.issues``) when the inputs have an
+error-severity issue, so a wrong number is never returned.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Mapping, Optional
+
+import pandas as pd
+
+from .core.drift import DriftReport, drift_report
+from .core.model import Household, Issue
+from .core.triggers import Decision, decide
+from .errors import InputError
+from .spec import layout
+from .tables import TableInput, parse_household
+
+
+def frame(function: str, rows: list[tuple]) -> pd.DataFrame:
+    """Rows in the registry's column order -> a DataFrame with the registry's headers."""
+    return pd.DataFrame(rows, columns=list(layout().function(function).columns))
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    household: Household
+
+    # -- construction --------------------------------------------------------------
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, TableInput], *, today: Optional[date] = None,
+                    header_rows: Optional[Mapping[str, int]] = None) -> "Portfolio":
+        """Tables keyed by name, each a 2-D list (header first) or a DataFrame."""
+        return cls(parse_household(tables, today=today, header_rows=header_rows))
+
+    @classmethod
+    def from_frames(cls, *, holdings: pd.DataFrame, targets: pd.DataFrame, prices: pd.DataFrame,
+                    settings: Optional[pd.DataFrame] = None, accounts: Optional[pd.DataFrame] = None,
+                    securities: Optional[pd.DataFrame] = None, lots: Optional[pd.DataFrame] = None,
+                    transactions: Optional[pd.DataFrame] = None, today: Optional[date] = None) -> "Portfolio":
+        """One DataFrame per table, named as the table in lower case."""
+        named = dict(holdings=holdings, targets=targets, prices=prices, settings=settings,
+                     accounts=accounts, securities=securities, lots=lots, transactions=transactions)
+        for name, value in named.items():
+            if value is not None and not isinstance(value, pd.DataFrame):
+                raise TypeError(f"{name} must be a pandas DataFrame, not {type(value).__name__}")
+        return cls.from_tables({k: v for k, v in named.items() if v is not None}, today=today)
+
+    # -- inputs ------------------------------------------------------------------------
+    @property
+    def issues(self) -> list[Issue]:
+        """Every problem found in the inputs (errors and warnings), with table/row/column."""
+        return list(self.household.issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.household.issues if i.is_error]
+
+    def _valid(self) -> Household:
+        if self.errors:
+            raise InputError(self.household.issues)
+        return self.household
+
+    # -- answers -------------------------------------------------------------------------
+    def drift_report(self) -> DriftReport:
+        return drift_report(self._valid())
+
+    def decision(self) -> Decision:
+        return decide(self._valid())
+
+    def drift(self) -> pd.DataFrame:
+        """DRIFT: one row per asset class; fractions (0.6 = 60%), values in $."""
+        report = self.drift_report()
+        return frame("DRIFT", [
+            (r.asset_class, r.target, r.value, r.weight, r.drift, r.relative_drift, r.band_low, r.band_high,
+             r.status) for r in report.rows])
+
+    def portfolio_drift(self) -> float:
+        """Sum of |weight - target| / 2, a fraction."""
+        return self.drift_report().portfolio_drift
+
+    def needs_rebalance(self) -> bool:
+        return self.decision().needed
+
+    def rebalance_reason(self) -> str:
+        return self.decision().reason
+
+    def trade_list(self) -> pd.DataFrame:
+        raise NotImplementedError("trade_list is not built yet")
+
+    def harvest_candidates(self) -> pd.DataFrame:
+        raise NotImplementedError("harvest_candidates is not built yet")
+
+    def realized_gains(self) -> pd.DataFrame:
+        raise NotImplementedError("realized_gains is not built yet")
+
+    def open_lots(self) -> pd.DataFrame:
+        raise NotImplementedError("open_lots is not built yet")
+
+
+def load(path: Any, *, today: Optional[date] = None) -> Portfolio:
+    """Read a workbook (.xlsx/.xlsm) read-only and return its Portfolio."""
+    from .workbook.reader import read_tables  # the workbook layer is optional for library users
+
+    book = read_tables(path)
+    return Portfolio.from_tables(book.tables, today=today, header_rows=book.header_rows)

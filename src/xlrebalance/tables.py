@@ -1,0 +1,356 @@
+"""Sheet tables -> a typed ``Household`` plus every problem found, as ``Issue`` values.
+
+Input per table: a 2-D list with the header row first (what xlwings hands a UDF for
+``Table[#All]``, what the reader returns) or a pandas DataFrame.  Headers match the
+registry case- and space-insensitively; extra columns are ignored; blank rows skipped.
+Nothing here raises on bad data: the caller decides what an error blocks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from . import cells
+from .core.model import (
+    Account, AccountType, AssetClassTarget, Holding, Household, Issue, Lot, Price,
+    Security, Severity, Transaction,
+)
+from .core.model import Action
+from .settings import parse_settings
+from .spec import TableSpec, layout, normalize_header
+from .validate import cross_check
+
+TableInput = Any  # list[list] | tuple | pandas.DataFrame | None
+
+ACCOUNT_TYPE_ALIASES = {
+    "brokerage": "Taxable", "individual": "Taxable", "joint": "Taxable", "trust": "Taxable",
+    "ira": "Traditional", "traditional ira": "Traditional", "rollover ira": "Traditional",
+    "sep ira": "Traditional", "simple ira": "Traditional", "401k": "Traditional",
+    "401(k)": "Traditional", "403b": "Traditional", "403(b)": "Traditional", "457": "Traditional",
+    "457(b)": "Traditional", "tsp": "Traditional", "tax-deferred": "Traditional",
+    "roth ira": "Roth", "roth 401k": "Roth", "roth 401(k)": "Roth",
+    "health savings": "HSA", "health savings account": "HSA",
+}
+_EMPLOYER_PLAN_WORDS = ("401", "403", "457", "tsp")
+ACTION_ALIASES = {
+    "bought": "Buy", "purchase": "Buy", "sold": "Sell", "drip": "Reinvest",
+    "reinvestment": "Reinvest", "dividend reinvestment": "Reinvest", "reinvest dividend": "Reinvest",
+}
+
+
+@dataclass
+class TableRows:
+    """One table's data rows as {column key: raw value}, with their sheet row numbers."""
+
+    spec: TableSpec
+    rows: list[tuple[int, dict[str, Any]]]
+    present: bool
+    issues: list[Issue] = field(default_factory=list)
+
+    def problem(self, code: str, message: str, row: Optional[int] = None, column: Optional[str] = None,
+                severity: Severity = Severity.ERROR, **who: Any) -> None:
+        self.issues.append(Issue(code, message, self.spec.name, row, column, severity, **who))
+
+    def cell(self, sheet_row: int, values: dict[str, Any], column: str, parse: Callable = None) -> Any:
+        """The typed cell; a problem becomes an Issue and the value None."""
+        col = self.spec.column(column)
+        raw = values.get(col.key)
+        value, problem = (parse or cells.PARSERS[col.type])(raw)
+        if problem:
+            self.problem("bad_value", f"{problem}.", sheet_row, col.name)
+            return None
+        if value is None and col.required:
+            self.problem("blank_cell", f"'{col.name}' is blank; fill it in or delete the row.",
+                         sheet_row, col.name)
+        return value
+
+
+def to_rows(data: TableInput) -> list[list]:
+    """A DataFrame or a 2-D list -> a 2-D list with the header first."""
+    if data is None:
+        return []
+    if hasattr(data, "columns") and hasattr(data, "itertuples"):
+        frame = data.astype(object).where(data.notna(), None)
+        return [list(frame.columns)] + [list(r) for r in frame.itertuples(index=False, name=None)]
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in data]
+    return rows
+
+
+def read_table(name: str, data: TableInput, header_row: int = 1) -> TableRows:
+    """Locate the registry's columns in ``data`` and keep the non-blank rows."""
+    spec = layout().table(name)
+    rows = to_rows(data)
+    if not rows or all(cells.is_blank(v) for v in rows[0]):
+        table = TableRows(spec, [], present=False)
+        if data is not None and spec.required:
+            table.problem("empty_table", f"The {name} table has no header row; it needs the columns "
+                          f"{', '.join(c.name for c in spec.columns if c.required)}.", header_row)
+        return table
+    header = [normalize_header(h) if not cells.is_blank(h) else "" for h in rows[0]]
+    wanted = {c.key for c in spec.columns}
+    index = {}
+    for i, key in enumerate(header):
+        if key in wanted and key not in index:
+            index[key] = i
+    table = TableRows(spec, [], present=True)
+    for col in spec.columns:
+        if col.required and col.key not in index:
+            table.problem("missing_column", f"The {name} table has no '{col.name}' column; add it "
+                          f"(headers found: {', '.join(str(h) for h in rows[0] if h not in (None, ''))}).",
+                          header_row, col.name)
+    if table.issues:
+        return table
+    width = len(header)
+    for offset, row in enumerate(rows[1:], start=1):
+        if len(row) < width:
+            row = list(row) + [None] * (width - len(row))
+        values = {key: row[i] for key, i in index.items()}
+        if all(cells.is_blank(v) for v in values.values()):
+            continue
+        table.rows.append((header_row + offset, values))
+    return table
+
+
+# ---------------------------------------------------------------------------------------
+# One builder per table: TableRows -> tuple of domain values (problems go to table.issues).
+
+def _accounts(t: TableRows) -> tuple[Account, ...]:
+    choices = t.spec.column("Type").choices
+    out, seen = [], set()
+    for r, v in t.rows:
+        name = t.cell(r, v, "Account")
+        typed, _ = cells.parse_text(v.get(t.spec.column("Type").key))
+        kind, _ = cells.parse_choice(typed, choices, ACCOUNT_TYPE_ALIASES)
+        if typed is None:
+            t.problem("blank_cell", "'Type' is blank; choose " + ", ".join(choices) + ".", r, "Type", account=name)
+        elif kind is None:
+            t.problem("unknown_account_type", f"Account type {typed!r} is unknown; use one of "
+                      f"{', '.join(choices)} (a 401k or 403b counts as Traditional).", r, "Type", account=name)
+        cash = t.cell(r, v, "Cash") or 0.0
+        flow = t.cell(r, v, "Cash flow") or 0.0
+        if name is None or kind is None:
+            continue
+        if name in seen:
+            t.problem("duplicate_account", f"Account {name!r} is listed twice; keep one row.", r, "Account",
+                      account=name)
+            continue
+        if cash < 0:
+            t.problem("negative_cash", f"Cash in {name!r} is negative ({cash:,.2f}); enter the cash balance "
+                      "(0 or more) and put pending withdrawals in 'Cash flow'.", r, "Cash", account=name)
+        seen.add(name)
+        employer = any(w in typed.lower() for w in _EMPLOYER_PLAN_WORDS)
+        owner = cells.parse_text(v.get(t.spec.column("Owner").key))[0] or ""
+        out.append(Account(name, AccountType(kind), owner, cash, flow, employer))
+    return tuple(out)
+
+
+def _targets(t: TableRows) -> tuple[AssetClassTarget, ...]:
+    out, seen = [], set()
+    for r, v in t.rows:
+        name = t.cell(r, v, "Asset class")
+        target = t.cell(r, v, "Target")
+        if name is None or target is None:
+            continue
+        key = name.lower()
+        if key in seen:
+            t.problem("duplicate_class", f"Asset class {name!r} appears twice in Targets; keep one row.",
+                      r, "Asset class")
+            continue
+        seen.add(key)
+        if target < 0:
+            t.problem("negative_target", f"Target for {name!r} is negative; enter a fraction such as 0.6.",
+                      r, "Target")
+            continue
+        tradable = t.cell(r, v, "Tradable")
+        location = t.cell(r, v, "Location", lambda raw: cells.parse_choice(
+            raw, t.spec.column("Location").choices, ACCOUNT_TYPE_ALIASES))
+        out.append(AssetClassTarget(
+            asset_class=name, target=target,
+            abs_band=_band(t, r, v, "Abs band", 0.5), rel_band=_band(t, r, v, "Rel band", 1.0),
+            tradable=True if tradable is None else tradable,
+            buy_ticker=t.cell(r, v, "Buy ticker"), location=location, ))
+    return _scale_percent_targets(t, tuple(out))
+
+
+def _band(t: TableRows, r: int, v: dict, column: str, upper: float) -> Optional[float]:
+    band = t.cell(r, v, column)
+    if band is not None and not 0 < band <= upper:
+        t.problem("band_out_of_range", f"'{column}' must be more than 0 and at most {upper:g} "
+                  f"({upper:.0%}); found {band:g}. Type 5% or 0.05 for five points.", r, column)
+        return None
+    return band
+
+
+def _scale_percent_targets(t: TableRows, targets: tuple[AssetClassTarget, ...]) -> tuple:
+    total = sum(x.target for x in targets)
+    if targets and abs(total - 100.0) < 1e-6 and any(x.target > 1 for x in targets):
+        t.problem("targets_in_percent", "Targets were typed as percentages (they sum to 100); they are read "
+                  "as fractions (60 -> 60%). Type 0.6 or 60% to silence this.", None, "Target",
+                  Severity.WARNING)
+        return tuple(replace(x, target=x.target / 100.0) for x in targets)
+    if targets and abs(total - 1.0) > 1e-6:
+        gap = (1.0 - total) * 100
+        where = "short of" if gap > 0 else "over"
+        t.problem("targets_not_100", f"Targets sum to {total:.2%}, {abs(gap):.2f} percentage points {where} "
+                  "100%; adjust them so they add up to exactly 100%.", None, "Target")
+    return targets
+
+
+def _securities(t: TableRows) -> tuple[Security, ...]:
+    out, seen = [], set()
+    for r, v in t.rows:
+        ticker, asset_class = t.cell(r, v, "Ticker"), t.cell(r, v, "Asset class")
+        if ticker is None or asset_class is None:
+            continue
+        if ticker in seen:
+            t.problem("duplicate_security", f"Ticker {ticker} is listed twice in Securities; keep one row.",
+                      r, "Ticker", ticker=ticker)
+            continue
+        seen.add(ticker)
+        group = t.cell(r, v, "Wash group") or ""
+        out.append(Security(ticker, asset_class, group.upper(), t.cell(r, v, "Replacement")))
+    return tuple(out)
+
+
+def _holdings(t: TableRows) -> tuple[Holding, ...]:
+    merged: dict[tuple[str, str], Holding] = {}
+    for r, v in t.rows:
+        account, ticker, shares = t.cell(r, v, "Account"), t.cell(r, v, "Ticker"), t.cell(r, v, "Shares")
+        if account is None or ticker is None or shares is None:
+            continue
+        if shares < 0:
+            t.problem("negative_shares", f"{ticker} in {account!r} has {shares:g} shares; short positions are "
+                      "not supported: enter 0 or more.", r, "Shares", ticker=ticker, account=account)
+            continue
+        key = (account, ticker)
+        if key in merged:
+            t.problem("duplicate_holding", f"{ticker} in {account!r} appears on more than one row; the shares "
+                      "are added together.", r, "Ticker", Severity.WARNING, ticker=ticker, account=account)
+            shares += merged[key].shares
+            r = merged[key].row
+        merged[key] = Holding(account, ticker, shares, r)
+    return tuple(merged.values())
+
+
+def _lots(t: TableRows) -> tuple[Lot, ...]:
+    out, seen = [], set()
+    for r, v in t.rows:
+        account, ticker, lot_id = t.cell(r, v, "Account"), t.cell(r, v, "Ticker"), t.cell(r, v, "Lot ID")
+        acquired, shares, basis = t.cell(r, v, "Acquired"), t.cell(r, v, "Shares"), t.cell(r, v, "Cost basis")
+        if None in (account, ticker, lot_id, acquired, shares, basis):
+            continue
+        if shares <= 0 or basis < 0:
+            column = "Shares" if shares <= 0 else "Cost basis"
+            t.problem("bad_lot", f"Lot {lot_id} of {ticker} has {column.lower()} {shares if shares <= 0 else basis:g}; "
+                      "shares must be more than 0 and cost basis 0 or more.", r, column, ticker=ticker,
+                      account=account)
+            continue
+        if (account, lot_id) in seen:
+            t.problem("duplicate_lot", f"Lot ID {lot_id} appears twice in {account!r}; give each lot its own ID.",
+                      r, "Lot ID", ticker=ticker, account=account)
+            continue
+        seen.add((account, lot_id))
+        out.append(Lot(account, ticker, lot_id, acquired, shares, basis, r))
+    return tuple(out)
+
+
+def _transactions(t: TableRows) -> tuple[Transaction, ...]:
+    out = []
+    actions = t.spec.column("Action").choices
+    for r, v in t.rows:
+        when, account, ticker = t.cell(r, v, "Date"), t.cell(r, v, "Account"), t.cell(r, v, "Ticker")
+        action = t.cell(r, v, "Action", lambda raw: cells.parse_choice(raw, actions, ACTION_ALIASES))
+        shares = t.cell(r, v, "Shares")
+        price, lot_id = t.cell(r, v, "Price"), t.cell(r, v, "Lot ID")
+        acquired, basis = t.cell(r, v, "Acquired"), t.cell(r, v, "Cost basis")
+        if None in (when, account, ticker, action, shares):
+            continue
+        if shares <= 0:
+            t.problem("bad_shares", f"Shares must be more than 0 (found {shares:g}); the Action says the "
+                      "direction.", r, "Shares", ticker=ticker, account=account)
+            continue
+        if action == "Sell":
+            missing = [c for c, x in (("Price", price), ("Acquired", acquired), ("Cost basis", basis)) if x is None]
+            if missing:
+                t.problem("incomplete_sale", f"A Sell needs {', '.join(missing)} (the sale price and the lot it "
+                          "relieved, from the broker's realized gain/loss page).", r, missing[0],
+                          ticker=ticker, account=account)
+                continue
+        out.append(Transaction(when, account, ticker, Action(action), shares, price, lot_id, acquired, basis, r))
+    return tuple(out)
+
+
+def _prices(t: TableRows) -> tuple[Price, ...]:
+    out, seen = [], set()
+    for r, v in t.rows:
+        ticker = t.cell(r, v, "Ticker")
+        if ticker is None:
+            continue
+        if ticker in seen:
+            t.problem("duplicate_price", f"{ticker} has more than one row in Prices; keep one.", r, "Ticker",
+                      ticker=ticker)
+            continue
+        seen.add(ticker)
+        price = t.cell(r, v, "Price")
+        as_of = t.cell(r, v, "As of")
+        out.append(Price(ticker, price, t.cell(r, v, "Currency") or "USD", as_of,
+                         t.cell(r, v, "Source") or "", t.cell(r, v, "Status") or "", r))
+    return tuple(out)
+
+
+_BUILDERS = {"Accounts": _accounts, "Targets": _targets, "Securities": _securities, "Holdings": _holdings,
+             "Lots": _lots, "Transactions": _transactions, "Prices": _prices}
+
+
+def parse_household(tables: Mapping[str, TableInput], *, today: Optional[date] = None,
+                    header_rows: Optional[Mapping[str, int]] = None) -> Household:
+    """Every table -> one ``Household`` whose ``issues`` list every problem found.
+
+    ``tables`` is keyed by table name (any case); ``header_rows`` gives the sheet row of each
+    table's header when known (default 1), so issues name the real sheet row.
+    """
+    by_key = {normalize_header(k): v for k, v in tables.items()}
+    header_rows = {normalize_header(k): v for k, v in (header_rows or {}).items()}
+    issues: list[Issue] = []
+    parsed: dict[str, tuple] = {}
+    read = {}
+    for spec in layout().tables:
+        key = normalize_header(spec.name)
+        table = read_table(spec.name, by_key.get(key), header_rows.get(key, 1))
+        read[spec.name] = table
+        if spec.name in _BUILDERS and table.present and not table.issues:
+            parsed[spec.name] = _BUILDERS[spec.name](table)
+        issues.extend(table.issues)
+    settings, setting_issues = parse_settings(read["Settings"], today=today)
+    issues.extend(setting_issues)
+    household = Household(
+        settings=settings,
+        accounts=parsed.get("Accounts", ()), targets=parsed.get("Targets", ()),
+        securities=parsed.get("Securities", ()), holdings=parsed.get("Holdings", ()),
+        lots=parsed.get("Lots", ()), transactions=parsed.get("Transactions", ()),
+        prices=parsed.get("Prices", ()),
+    )
+    household = _with_implied_rows(household, issues)
+    issues.extend(cross_check(household, present={n: t.present for n, t in read.items()}))
+    return replace(household, issues=tuple(issues))
+
+
+def _with_implied_rows(household: Household, issues: list[Issue]) -> Household:
+    """Rows the user need not type: accounts when there is no Accounts table (Taxable, no
+    cash), and a Securities row for a Targets 'Buy ticker' that is not listed."""
+    accounts = household.accounts
+    if not accounts and household.holdings:
+        names = dict.fromkeys(h.account for h in household.holdings)
+        accounts = tuple(Account(name, AccountType.TAXABLE) for name in names)
+        issues.append(Issue("no_accounts", "There is no Accounts table; every account is treated as Taxable "
+                            "with no cash. Add the Accounts table to say which are IRAs, Roths or HSAs.",
+                            "Accounts", None, None, Severity.WARNING))
+    listed = {s.ticker for s in household.securities}
+    implied = tuple(Security(t.buy_ticker, t.asset_class) for t in household.targets
+                    if t.buy_ticker and t.buy_ticker not in listed)
+    return replace(household, accounts=accounts, securities=household.securities + implied)
+
+
+def errors(issues: Sequence[Issue]) -> list[Issue]:
+    return [i for i in issues if i.is_error]
