@@ -27,9 +27,10 @@ import xlwings as xw
 
 from xlrebalance.errors import InputError
 from xlrebalance.excel.render import (
-    Rows, issue_text, ordered_issues, render_frame, render_issues, render_message,
+    Rows, issue_text, ordered_issues, render_cell, render_frame, render_issues, render_message,
     render_warnings,
 )
+from xlrebalance.portfolio import Portfolio
 from xlrebalance.spec import layout
 
 logger = logging.getLogger(__name__)
@@ -86,9 +87,7 @@ def rebalance_answer(tables: Mapping[str, Any], reason: bool = False) -> Any:
         return _internal_error("NEEDS_REBALANCE", exc)
 
 
-def _portfolio(tables: Mapping[str, Any]):
-    from xlrebalance.portfolio import Portfolio  # the library's one entry point
-
+def _portfolio(tables: Mapping[str, Any]) -> Portfolio:
     return Portfolio.from_tables(dict(tables))
 
 
@@ -98,8 +97,6 @@ def _totals_rows(frame, width: int) -> Rows:
     totals = getattr(frame, "attrs", {}).get("totals") or {}
     if not totals or width < 2:
         return []
-    from xlrebalance.excel.render import render_cell
-
     return [[label] + [None] * (width - 2) + [render_cell(amount)] for label, amount in totals.items()]
 
 
