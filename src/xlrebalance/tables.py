@@ -139,7 +139,7 @@ def _accounts(t: TableRows) -> tuple[Account, ...]:
             t.problem("negative_cash", f"Cash in {name!r} is negative ({cash:,.2f}); enter the cash balance "
                       "(0 or more) and put pending withdrawals in 'Cash flow'.", r, "Cash", account=name)
         seen.add(name)
-        employer = any(w in typed.lower() for w in _EMPLOYER_PLAN_WORDS)
+        employer = any(w in f"{typed} {name}".lower() for w in _EMPLOYER_PLAN_WORDS)
         owner = cells.parse_text(v.get(t.spec.column("Owner").key))[0] or ""
         out.append(Account(name, AccountType(kind), owner, cash, flow, employer))
     return tuple(out)
