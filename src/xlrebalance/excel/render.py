@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
@@ -41,9 +40,10 @@ def render_cell(value: Any) -> Cell:
         return render_cell(value.value)
     if isinstance(value, str):
         return value
+    if _is_missing(value):
+        return None
     if isinstance(value, (int, float)):
-        number = float(value)
-        return None if math.isnan(number) else number
+        return float(value)
     if isinstance(value, dt.datetime):
         return _naive_datetime(value)
     if isinstance(value, dt.date):
@@ -51,8 +51,18 @@ def render_cell(value: Any) -> Cell:
     return _render_library_value(value)
 
 
+def _is_missing(value: Any) -> bool:
+    """NaN, NaT (a ``datetime`` subclass) and pd.NA: each is unequal to itself."""
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):  # pd.NA: its comparisons are NA, whose truth is ambiguous
+        return True
+
+
 def _naive_datetime(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+    """A plain ``datetime`` (not a pandas Timestamp), wall-clock time, no time zone."""
+    return dt.datetime(value.year, value.month, value.day, value.hour, value.minute,
+                       value.second, value.microsecond)
 
 
 def _render_library_value(value: Any) -> Cell:
@@ -60,10 +70,6 @@ def _render_library_value(value: Any) -> Cell:
     import numpy as np
     import pandas as pd
 
-    if value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return _naive_datetime(value.to_pydatetime())
     if isinstance(value, np.datetime64):
         return None if np.isnat(value) else render_cell(pd.Timestamp(value))
     if isinstance(value, np.bool_):
