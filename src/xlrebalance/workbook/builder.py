@@ -1,0 +1,301 @@
+"""Build a new workbook (XlsxWriter): every input an Excel Table on its own sheet, the
+Dashboard with the Excel functions as dynamic arrays, the xlwings parts, and the
+companion module next to it.
+
+Everything the workbook holds is read from the registry (``workbook_templates/layout.toml``
+through ``spec.layout()``), so the checker, the docs and the tests see the same layout.
+Only ever writes *new* files: an existing workbook or companion is kept unless ``force``.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ..core.model import Household
+from ..errors import WorkbookError
+from ..spec import SettingSpec, TableSpec, layout, normalize_header
+from ..tables import parse_household
+from . import dashboard
+from .formats import Formats, make_formats
+from .xlwings_parts import (
+    WorkbookName, check_workbook_path, companion_source, vba_project_bytes, xlwings_conf_notes,
+    xlwings_conf_rows,
+)
+
+TABLE_STYLE = "Table Style Medium 2"
+BOOL_CHOICES = ["TRUE", "FALSE"]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What ``build_workbook`` wrote."""
+
+    workbook: Path                 # the .xlsm
+    companion: Path                # <workbook name>.py next to it
+    module: str                    # the companion's module name (= workbook stem)
+    sample: bool
+    rows: dict[str, int]           # data rows written per table
+
+
+@dataclass(frozen=True)
+class FormulaColumn:
+    """A native formula column appended to an input table (e.g. Holdings Price, Value)."""
+
+    table: str
+    name: str
+    type: str
+    width: float
+    formula: str
+    description: str
+
+
+def formula_columns(table: str) -> tuple[FormulaColumn, ...]:
+    """The registry's formula columns of ``table``, in order."""
+    raw = layout().raw["workbook"].get("formula_columns", ())
+    return tuple(FormulaColumn(c["table"], c["name"], c.get("type", "text"), float(c.get("width", 12)),
+                               c["formula"], c.get("description", ""))
+                 for c in raw if c["table"] == table)
+
+
+def build_workbook(path: str | Path, *, sample: bool = False, force: bool = False,
+                   tables: Optional[Mapping[str, Sequence[Sequence[Any]]]] = None) -> BuildResult:
+    """Write a new workbook at ``path`` (.xlsm) and its companion module.
+
+    ``sample`` fills it with the demo household; ``tables`` (2-D lists, header first, keyed
+    by table name) fills it with your own rows instead.  Raises ``WorkbookError`` for a name
+    that is not a valid module name or a file that exists (unless ``force``).
+    """
+    name = check_workbook_path(path)
+    _refuse_existing(name, force)
+    if tables is None and sample:
+        from ..sample import sample_tables
+
+        tables = sample_tables()
+    source = {normalize_header(k): v for k, v in (tables or {}).items()}
+    household = parse_household(tables) if tables else None
+    name.path.parent.mkdir(parents=True, exist_ok=True)
+    rows = _write_atomically(name, source, household)
+    name.companion_path.write_text(companion_source(name), encoding="utf-8")
+    return BuildResult(workbook=name.path, companion=name.companion_path, module=name.module,
+                       sample=bool(sample and tables is not None), rows=rows)
+
+
+def _refuse_existing(name: WorkbookName, force: bool) -> None:
+    if force:
+        return
+    existing = [p for p in (name.path, name.companion_path) if p.exists()]
+    if existing:
+        listed = " and ".join(str(p) for p in existing)
+        raise WorkbookError(f"{listed} already exist{'s' if len(existing) == 1 else ''}; "
+                            "choose another name or pass --force to overwrite")
+
+
+def _write_atomically(name: WorkbookName, source: dict, household: Optional[Household]) -> dict[str, int]:
+    """Write to a temporary file in the same folder, then move it into place."""
+    handle, tmp = tempfile.mkstemp(suffix=".xlsm", prefix=f".{name.module}-", dir=name.path.parent)
+    os.close(handle)
+    try:
+        rows = _write_book(Path(tmp), source, household, name)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, name.path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return rows
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _write_book(target: Path, source: dict, household: Optional[Household], name: WorkbookName) -> dict[str, int]:
+    book = xlsxwriter.Workbook(str(target), {"remove_timezone": True})
+    formats = make_formats(book)
+    sheets = {title: book.add_worksheet(title) for title in layout().raw["workbook"]["sheet_order"]}
+    rows: dict[str, int] = {}
+    for spec in layout().tables:
+        sheet = sheets[spec.sheet]
+        if spec.name == "Settings":
+            rows[spec.name] = _write_settings(sheet, spec, source.get(normalize_header(spec.name)), formats)
+        else:
+            rows[spec.name] = _write_table(sheet, spec, source.get(normalize_header(spec.name)), formats,
+                                           household)
+    dashboard.write_dashboard(book, sheets[dashboard.sheet_name()], formats, household,
+                              n_targets=rows["Targets"])
+    _write_xlwings_conf(sheets["xlwings.conf"], name.module, formats)
+    book.add_vba_project(io.BytesIO(vba_project_bytes()), is_stream=True)
+    book.set_vba_name("ThisWorkbook")
+    sheets[dashboard.sheet_name()].activate()
+    book.close()
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Input tables
+
+def _source_rows(spec: TableSpec, data: Optional[Sequence[Sequence[Any]]]) -> list[list[Any]]:
+    """The data rows of ``data`` rearranged into the registry's column order (by header key)."""
+    if not data:
+        return []
+    header = [normalize_header(h) if h is not None else "" for h in data[0]]
+    index = {key: i for i, key in reversed(list(enumerate(header)))}
+    out = []
+    for row in data[1:]:
+        values = [row[index[c.key]] if c.key in index and index[c.key] < len(row) else None
+                  for c in spec.columns]
+        if any(v not in (None, "") for v in values):
+            out.append(values)
+    return out
+
+
+def _write_table(sheet, spec: TableSpec, data, formats: Formats, household: Optional[Household]) -> int:
+    """One registry table as an Excel Table at A1; returns the number of data rows."""
+    rows = _source_rows(spec, data)
+    extra = formula_columns(spec.name)
+    n_rows = max(len(rows), 1)   # an Excel Table needs one data row: a blank one when empty
+    columns = [{"header": c.name} for c in spec.columns]
+    columns += [{"header": f.name, "formula": f.formula} for f in extra]
+    sheet.add_table(0, 0, n_rows, len(columns) - 1, {"name": spec.name, "columns": columns, "style": TABLE_STYLE})
+    for col, column in enumerate(spec.columns):
+        fmt = formats.for_type(column.type)
+        sheet.set_column(col, col, column.width)
+        for r, values in enumerate(rows, start=1):
+            write_value(sheet, r, col, values[col], fmt, formats)
+        if column.type == "choice" and column.choices:
+            _list_validation(sheet, 1, col, n_rows, list(column.choices))
+        elif column.type == "bool":
+            _list_validation(sheet, 1, col, n_rows, BOOL_CHOICES)
+    cached = _cached_formula_values(spec, rows, household)
+    for offset, formula in enumerate(extra):
+        col = len(spec.columns) + offset
+        fmt = formats.for_type(formula.type)
+        sheet.set_column(col, col, formula.width, fmt)
+        for r in range(1, n_rows + 1):
+            value = cached[r - 1].get(formula.name, "") if r - 1 < len(cached) else ""
+            sheet.write_formula(r, col, formula.formula, fmt, value)
+    sheet.freeze_panes(1, 0)
+    return len(rows)
+
+
+def _list_validation(sheet, first_row: int, col: int, last_row: int, choices: list[str]) -> None:
+    sheet.data_validation(first_row, col, last_row, col, {
+        "validate": "list", "source": choices,
+        "error_title": "Not a choice", "error_message": "Pick one of: " + ", ".join(choices),
+    })
+
+
+def _cached_formula_values(spec: TableSpec, rows: list[list[Any]], household: Optional[Household]) -> list[dict]:
+    """The values the formula columns compute for the rows written, so a file read without
+    recalculation (python-calamine, a viewer) already shows them.  Holdings only."""
+    if spec.name != "Holdings" or household is None:
+        return []
+    classes = {s.ticker: s.asset_class for s in household.securities}
+    prices = household.price_map()
+    ticker_at = [c.key for c in spec.columns].index(normalize_header("Ticker"))
+    shares_at = [c.key for c in spec.columns].index(normalize_header("Shares"))
+    out = []
+    for values in rows:
+        ticker = str(values[ticker_at] or "").strip().upper()
+        price = prices.get(ticker)
+        shares = values[shares_at] if isinstance(values[shares_at], (int, float)) else 0.0
+        out.append({"Asset class": classes.get(ticker, ""), "Price": "" if price is None else price,
+                    "Value": "" if price is None else shares * price})
+    return out
+
+
+def write_value(sheet, row: int, col: int, value: Any, fmt, formats: Formats) -> None:
+    """Write one Python value with the Excel type it stands for."""
+    if value is None or (isinstance(value, str) and value == ""):
+        if fmt is not None:
+            sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value, formats.for_type("bool"))
+    elif isinstance(value, (datetime, date)):
+        sheet.write_datetime(row, col, value, fmt if fmt is not None else formats.for_type("date"))
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value), fmt)
+
+
+# ---------------------------------------------------------------------------------------
+# Settings
+
+def _setting_values(data) -> dict[str, Any]:
+    """{normalized key: value} from a Settings 2-D list (header first)."""
+    if not data:
+        return {}
+    header = [normalize_header(h) if h is not None else "" for h in data[0]]
+    key_at, value_at = header.index(normalize_header("Setting")), header.index(normalize_header("Value"))
+    return {normalize_header(r[key_at]): r[value_at] for r in data[1:] if len(r) > value_at and r[key_at]}
+
+
+def setting_value(setting: SettingSpec, given: Mapping[str, Any]) -> Any:
+    """The value written for ``setting``: the given one, else the registry default."""
+    return given.get(setting.norm, setting.default)
+
+
+def _write_settings(sheet, spec: TableSpec, data, formats: Formats) -> int:
+    """Every registry setting with its default (or the given value), description and dropdown."""
+    given = _setting_values(data)
+    settings = layout().settings
+    columns = [{"header": c.name} for c in spec.columns]
+    sheet.add_table(0, 0, len(settings), len(columns) - 1,
+                    {"name": spec.name, "columns": columns, "style": TABLE_STYLE})
+    for col, column in enumerate(spec.columns):
+        sheet.set_column(col, col, column.width)
+    for row, setting in enumerate(settings, start=1):
+        sheet.write_string(row, 0, setting.key)
+        write_value(sheet, row, 1, setting_value(setting, given), formats.for_type(setting.type), formats)
+        sheet.write_string(row, 2, setting.description)
+        if setting.choices:
+            _list_validation(sheet, row, 1, row, list(setting.choices))
+        elif setting.type == "bool":
+            _list_validation(sheet, row, 1, row, BOOL_CHOICES)
+        elif setting.min is not None or setting.max is not None:
+            _range_validation(sheet, row, setting)
+    sheet.freeze_panes(1, 0)
+    return len(settings)
+
+
+def _range_validation(sheet, row: int, setting: SettingSpec) -> None:
+    low = setting.min if setting.min is not None else -1e307
+    high = setting.max if setting.max is not None else 1e307
+    sheet.data_validation(row, 1, row, 1, {
+        "validate": "decimal", "criteria": "between", "minimum": low, "maximum": high,
+        "ignore_blank": True, "error_title": "Out of range",
+        "error_message": f"{setting.key}: a number from {low:g} to {high:g}.",
+    })
+
+
+# ---------------------------------------------------------------------------------------
+# xlwings.conf
+
+def _write_xlwings_conf(sheet, module: str, formats: Formats) -> None:
+    """Key/value rows from A1 (xlwings reads down to the first blank row), then notes."""
+    rows = xlwings_conf_rows(module)
+    for row, (key, value) in enumerate(rows):
+        sheet.write_string(row, 0, key)
+        if isinstance(value, bool):
+            sheet.write_boolean(row, 1, value)
+        else:
+            sheet.write_string(row, 1, str(value))
+    for offset, note in enumerate(xlwings_conf_notes()):
+        sheet.write_string(len(rows) + 1 + offset, 0, note, formats.note)
+    sheet.set_column(0, 0, 18)
+    sheet.set_column(1, 1, 40)
+
+
+def cell_name(row: int, col: int, absolute: bool = False) -> str:
+    """0-based (row, col) -> 'A1' (or '$A$1')."""
+    return xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
