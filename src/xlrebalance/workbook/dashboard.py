@@ -16,6 +16,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..core.drift import DriftReport, drift_report
 from ..core.model import Household
+from ..core.triggers import decide
 from ..spec import FunctionSpec, layout
 from .formats import Formats
 
@@ -129,8 +130,11 @@ def _cached_top_value(name: str, household: Optional[Household], report: Optiona
     if household is None:
         return 0
     settings = household.settings
+    decision = decide(household, report) if report is not None else None
     known = {
-        "AsOfDate": None,   # a date serial is not needed: every application recalculates it
+        "NeedsRebalance": decision.needed if decision else None,
+        "RebalanceReason": decision.reason if decision else None,
+        "AsOfDate": None,   # TODAY() by default: every application recalculates it
         "BandRule": settings.band_rule.value,
         "AbsoluteBand": settings.absolute_band,
         "RelativeBand": settings.relative_band,
