@@ -110,3 +110,19 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("price-cache")
     monkeypatch.setenv("XLREBALANCE_CACHE_DIR", str(folder))
     return folder
+
+
+YAHOO_FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures" / "yahoo"
+
+
+@pytest.fixture
+def yahoo_replay():
+    """``yahoo_replay(rate_limited=..., timeouts=..., down=...)`` -> (ReplaySession, YahooSource)."""
+    from xlrebalance.prices.replay import ReplaySession
+    from xlrebalance.prices.yahoo import YahooSource
+
+    def make(**scenario):
+        session = ReplaySession(YAHOO_FIXTURES, **scenario)
+        return session, YahooSource(session, timeout=10)
+
+    return make

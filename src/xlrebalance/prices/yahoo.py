@@ -1,0 +1,304 @@
+"""Yahoo Finance through yfinance: the only module that imports yfinance.
+
+One ``yf.download`` call fetches every ticker.  yfinance never raises for a ticker: a
+failed one comes back as a NaN (or absent) column and the cause is only logged.  So the
+adapter watches the HTTP session while ``download`` runs: for each ticker's chart request
+it notes the HTTP status, the exception (timeout, no network) and the response's ``meta``
+block (currency, exchange time zone, last trade time).  A ticker without a price in the
+result is a ``Failure`` whose reason comes from that record, or from yfinance's log.
+
+The price is the last non-NaN daily ``Close`` as parsed by yfinance; its time is Yahoo's
+``regularMarketTime`` in the exchange's time zone.  Prices quoted in a minor unit
+(London's pence, ``GBp``) are converted to the major unit (``GBP``).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
+
+import yfinance as yf
+from yfinance.data import YfData
+
+from .cache import default_cache_dir
+from .source import Failure, FailureKind, FetchResult, ProgressCallback, Quote, unique_tickers
+from .yahoo_urls import chart_ticker
+
+SOURCE_NAME = "Yahoo"
+#: Currencies Yahoo quotes in a minor unit: code -> (ISO code, units per major unit).
+MINOR_UNITS = {"GBp": ("GBP", 100.0), "GBX": ("GBP", 100.0), "ZAc": ("ZAR", 100.0), "ILA": ("ILS", 100.0)}
+#: yfinance keeps module-wide state (one session, one cookie): one fetch at a time.
+_FETCH_LOCK = threading.Lock()
+_TICKER_IN_LOG = re.compile(r"^\$?(?P<ticker>[^\s:\[\]]+): (?P<message>.+)$", re.S)
+_TICKERS_IN_LOG = re.compile(r"^\[(?P<tickers>[^\]]*)\]: (?P<message>.+)$", re.S)
+
+
+@dataclass
+class _ChartRecord:
+    """What the session saw for one ticker's chart requests (the last one wins)."""
+
+    status: Optional[int] = None
+    error: Optional[BaseException] = None
+    meta: dict = field(default_factory=dict)
+    yahoo_error: str = ""
+
+
+class _SessionObserver:
+    """Collects ``_ChartRecord``s from the session's requests (thread-safe)."""
+
+    def __init__(self, total: int, progress: Optional[ProgressCallback]):
+        self.records: dict[str, _ChartRecord] = {}
+        self._lock = threading.Lock()
+        self._total = total
+        self._progress = progress
+
+    def _record(self, ticker: str) -> _ChartRecord:
+        with self._lock:
+            first = ticker not in self.records
+            record = self.records.setdefault(ticker, _ChartRecord())
+            done = len(self.records)
+        if first and self._progress:
+            self._progress(min(done, self._total), self._total)
+        return record
+
+    def failed(self, ticker: str, error: BaseException) -> None:
+        record = self._record(ticker)
+        record.error, record.status = error, None
+
+    def responded(self, ticker: str, response: Any) -> None:
+        record = self._record(ticker)
+        record.error, record.status = None, getattr(response, "status_code", None)
+        body = _json_body(response)
+        chart = (body or {}).get("chart") or {}
+        results = chart.get("result") or []
+        if results and isinstance(results[0], dict):
+            record.meta = dict(results[0].get("meta") or {})
+        error = chart.get("error") or {}
+        record.yahoo_error = str(error.get("description") or "") if isinstance(error, dict) else ""
+
+
+def _json_body(response: Any) -> Optional[dict]:
+    try:
+        body = json.loads(response.content)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+@contextmanager
+def _observing(session: Any, observer: _SessionObserver):
+    """Route ``session.request`` through ``observer`` for the duration of the block.
+
+    yfinance sends every request through ``session.get``/``post``, which call
+    ``self.request``; an instance attribute shadows the class method until restored.
+    """
+    own = vars(session).get("request")
+    original = session.request
+
+    def request(method, url, *args, **kwargs):
+        ticker = chart_ticker(url)
+        try:
+            response = original(method, url, *args, **kwargs)
+        except Exception as error:
+            if ticker:
+                observer.failed(ticker, error)
+            raise
+        if ticker:
+            observer.responded(ticker, response)
+        return response
+
+    session.request = request
+    try:
+        yield
+    finally:
+        if own is None:
+            del session.request
+        else:
+            session.request = own
+
+
+class _LogCollector(logging.Handler):
+    """Keeps yfinance's error messages per ticker (and stops them reaching the console)."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.by_ticker: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().strip()
+        many = _TICKERS_IN_LOG.match(message)
+        if many:
+            tickers = [t.strip(" '\"").upper() for t in many["tickers"].split(",")]
+            for ticker in filter(None, tickers):
+                self.by_ticker.setdefault(ticker, many["message"].strip())
+            return
+        one = _TICKER_IN_LOG.match(message)
+        if one:
+            self.by_ticker.setdefault(one["ticker"].upper(), one["message"].strip())
+
+
+@contextmanager
+def _collecting_logs():
+    logger = logging.getLogger("yfinance")
+    collector = _LogCollector()
+    logger.addHandler(collector)
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+
+
+_yf_cache_dir: Optional[Path] = None
+
+
+def _keep_yfinance_cache_with_ours() -> None:
+    """yfinance's cookie and time-zone caches go under our cache folder."""
+    global _yf_cache_dir
+    folder = default_cache_dir() / "yfinance"
+    if folder != _yf_cache_dir:
+        folder.mkdir(parents=True, exist_ok=True)
+        yf.set_tz_cache_location(str(folder))  # moves the cookie cache too
+        _yf_cache_dir = folder
+
+
+def _default_session():
+    """The session yfinance itself would make: curl_cffi impersonating Chrome."""
+    from curl_cffi.requests import Session
+
+    return Session(impersonate="chrome")
+
+
+class YahooSource:
+    """``PriceSource`` for Yahoo Finance: one batched ``yf.download`` per fetch.
+
+    ``session``: a curl_cffi (or requests) Session for every HTTP call (default: a new
+    Chrome-impersonating curl_cffi session, as yfinance makes).  ``timeout`` in seconds
+    per request.  ``threads``: passed to ``yf.download``; True lets yfinance fetch up to
+    2 x CPU tickers at once, which hides network latency (see benchmarks/bench_prices.py).
+    """
+
+    name = SOURCE_NAME
+
+    def __init__(self, session: Any = None, *, timeout: float = 10.0, threads: bool | int = True,
+                 period: str = "5d"):
+        self.session = session
+        self.timeout = timeout
+        self.threads = threads
+        self.period = period
+
+    def fetch(self, tickers: Iterable[str], *, progress: Optional[ProgressCallback] = None) -> FetchResult:
+        wanted = unique_tickers(tickers)
+        if not wanted:
+            return FetchResult()
+        session = self.session if self.session is not None else _default_session()
+        observer = _SessionObserver(len(wanted), progress)
+        with _FETCH_LOCK:
+            _keep_yfinance_cache_with_ours()
+            # yfinance memoizes some responses (even failed ones) for the life of the
+            # process; a refresh must ask again, so the memo is cleared.
+            YfData.cache_get.cache_clear()
+            with _observing(session, observer), _collecting_logs() as logs, warnings.catch_warnings():
+                warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
+                frame = yf.download(
+                    list(wanted), period=self.period, interval="1d", auto_adjust=False,
+                    actions=False, threads=self.threads, progress=False, timeout=self.timeout,
+                    session=session, group_by="column", ignore_tz=True, multi_level_index=True,
+                )
+        if progress:
+            progress(len(wanted), len(wanted))
+        return _result(wanted, frame, observer.records, logs.by_ticker, self.timeout)
+
+
+def _result(wanted, frame, records: dict[str, _ChartRecord], logs: dict[str, str], timeout: float) -> FetchResult:
+    quotes, failures = {}, {}
+    for ticker in wanted:
+        record = records.get(ticker, _ChartRecord())
+        last = _last_close(frame, ticker)
+        if last is None:
+            failures[ticker] = _failure(ticker, record, logs.get(ticker), timeout)
+        else:
+            price, day = last
+            quotes[ticker] = _quote(ticker, price, day, record.meta)
+    return FetchResult(quotes=quotes, failures=failures)
+
+
+def _last_close(frame, ticker: str) -> Optional[tuple[float, datetime]]:
+    """(price, bar time) of the last non-NaN Close of ``ticker``; None when there is none."""
+    if frame is None or getattr(frame, "empty", True):
+        return None
+    try:
+        closes = frame["Close"][ticker].dropna()
+    except KeyError:
+        return None
+    closes = closes[closes > 0]
+    if closes.empty:
+        return None
+    price = float(closes.iloc[-1])
+    if not math.isfinite(price):
+        return None
+    return price, closes.index[-1].to_pydatetime()
+
+
+def _quote(ticker: str, price: float, bar_time: datetime, meta: dict) -> Quote:
+    currency = str(meta.get("currency") or "USD")
+    currency, per_major = MINOR_UNITS.get(currency, (currency.upper(), 1.0))
+    return Quote(ticker=ticker, price=price / per_major, currency=currency,
+                 time=_quote_time(bar_time, meta), source=SOURCE_NAME)
+
+
+def _quote_time(bar_time: datetime, meta: dict) -> datetime:
+    """Yahoo's last trade time in the exchange's zone; else the bar's day (UTC)."""
+    zone_name = meta.get("exchangeTimezoneName")
+    try:
+        zone = ZoneInfo(zone_name) if zone_name else timezone.utc
+    except (KeyError, ValueError):
+        zone = timezone.utc
+    stamp = meta.get("regularMarketTime")
+    if isinstance(stamp, (int, float)) and stamp > 0:
+        market_time = datetime.fromtimestamp(stamp, zone)
+        if market_time.date() >= bar_time.date():
+            return market_time
+    return bar_time.replace(tzinfo=bar_time.tzinfo or zone)
+
+
+def _failure(ticker: str, record: _ChartRecord, logged: Optional[str], timeout: float) -> Failure:
+    error = record.error
+    if error is not None:
+        return _failure_from_error(ticker, error, timeout)
+    status = record.status
+    if status == 429:
+        return Failure(ticker, FailureKind.RATE_LIMITED,
+                       "Yahoo is limiting requests (HTTP 429 Too Many Requests); try again in a few minutes")
+    if status == 404:
+        said = f" (Yahoo: {record.yahoo_error})" if record.yahoo_error else ""
+        return Failure(ticker, FailureKind.UNKNOWN_TICKER, f"unknown ticker{said}")
+    if status is not None and status >= 400:
+        return Failure(ticker, FailureKind.HTTP_ERROR, f"Yahoo answered HTTP {status}")
+    if record.yahoo_error:
+        return Failure(ticker, FailureKind.NO_DATA, f"no price from Yahoo ({record.yahoo_error})")
+    if logged:
+        return Failure(ticker, FailureKind.NO_DATA, f"no price from Yahoo ({_short(logged)})")
+    return Failure(ticker, FailureKind.NO_DATA, "no price in Yahoo's answer")
+
+
+def _failure_from_error(ticker: str, error: BaseException, timeout: float) -> Failure:
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if names & {"Timeout", "ReadTimeout", "ConnectTimeout", "TimeoutError"}:
+        return Failure(ticker, FailureKind.TIMEOUT, f"Yahoo did not answer within {timeout:g} s (timeout)")
+    if names & {"DNSError", "ConnectionError", "ProxyError", "SSLError"}:
+        return Failure(ticker, FailureKind.NETWORK, f"no connection to Yahoo ({type(error).__name__})")
+    return Failure(ticker, FailureKind.NETWORK, f"request failed: {type(error).__name__}: {_short(str(error))}")
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
