@@ -1,0 +1,412 @@
+"""This year's realized gains after the wash-sale rules, and the open lots they leave.
+
+Inputs (DESIGN.md): ``Lots`` are today's open lots at their original cost; ``Transactions``
+Sell rows are this year's sales, each naming the lot it relieved (``Lot ID``, ``Acquired``,
+``Cost basis`` = original cost of the shares sold); Buy/Reinvest rows are purchases not in
+Lots.  Sales are replayed in date order (Reg. 1.1091-1(b): losses in order of disposition;
+same day: in order of acquisition) and every loss is matched against replacement shares:
+
+- replacements: shares of the same wash group acquired within the window (30 days before
+  or after, inclusive) in any household account, up to the sale's date or the as-of date,
+  still held when the loss sale happens, never the sold lot itself;
+- matched in acquisition order; each replacement share absorbs one loss (Reg. 1.1091-1(e));
+- only min(shares sold at a loss, replacement shares) is disallowed (Reg. 1.1091-1(c));
+- the disallowed loss is added to the replacement shares' basis and their holding period
+  starts earlier by the sold shares' holding period (IRC 1091(d), 1223(3));
+- a replacement in an IRA/Roth (or 401k/HSA: possibly) makes the loss permanently lost
+  (Rev. Rul. 2008-5): nothing is added to any basis.
+
+Design choices: within one lot, the shares sold earliest are the first to serve as
+replacement shares (the still-open shares last); planned purchases (dated after the as-of
+date) are not facts yet and wash nothing here (the trade and harvest lists flag them);
+sales inside tax-advantaged accounts realize nothing but still remove their shares.
+Money is $ as floats, unrounded; rounding to cents is the caller's explicit step.
+"""
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Optional
+
+from .holding import term as holding_term
+from .model import MONEY_TOL, SHARE_TOL, Action, Household, Issue, Severity, Transaction
+from .tax import gain_budget_left, net_gains
+from .wash import WashStatus, replacement_status
+
+
+@dataclass(frozen=True)
+class RealizedRow:
+    """One sale (or the part of it with one holding term).  $ amounts, shares in shares.
+
+    ``cost_basis`` includes earlier wash adjustments; ``gain`` = proceeds - cost_basis;
+    ``disallowed_loss`` >= 0; ``allowed_gain`` = gain + disallowed_loss.
+    """
+
+    date: date
+    account: str
+    ticker: str
+    lot_id: str
+    shares: float
+    proceeds: float
+    cost_basis: float
+    gain: float
+    term: str
+    disallowed_loss: float = 0.0
+    permanent_loss: float = 0.0       # the part of disallowed_loss lost for good
+    holding_from: Optional[date] = None
+    row: Optional[int] = None
+
+    @property
+    def permanent(self) -> bool:
+        return self.permanent_loss > MONEY_TOL
+
+    @property
+    def allowed_gain(self) -> float:
+        return self.gain + self.disallowed_loss
+
+
+@dataclass(frozen=True)
+class OpenLot:
+    """An open lot (or the part of it sharing one holding period) after wash adjustments."""
+
+    account: str
+    ticker: str
+    lot_id: str
+    acquired: date
+    holding_from: date          # tacked earlier after a wash sale
+    shares: float
+    cost_basis: float           # $ adjusted: original cost + wash adjustment
+    wash_adjustment: float      # $ disallowed losses added to this lot's basis
+    source: str = "lot"
+
+    @property
+    def original_basis(self) -> float:
+        return self.cost_basis - self.wash_adjustment
+
+
+@dataclass(frozen=True)
+class RealizedTotals:
+    """The year's totals after netting ($).  ``gain_budget_left`` None = no budget."""
+
+    year: int
+    st: float
+    lt: float
+    deductible_loss: float
+    carry_forward: float
+    gain_budget_left: Optional[float]
+    disallowed: float
+    permanent: float
+
+    @property
+    def net(self) -> float:
+        return self.st + self.lt
+
+    def as_rows(self) -> list[tuple[str, Optional[float]]]:
+        """(label, $) pairs in the order REALIZED_GAINS shows them under the table."""
+        return [
+            ("ST", self.st),
+            ("LT", self.lt),
+            ("Net", self.net),
+            ("Deductible loss", self.deductible_loss),
+            ("Carry-forward", self.carry_forward),
+            ("Gain budget left", self.gain_budget_left),
+        ]
+
+    def as_dict(self) -> dict[str, Optional[float]]:
+        return dict(self.as_rows()) | {"Disallowed loss": self.disallowed, "Permanent loss": self.permanent}
+
+
+@dataclass(frozen=True)
+class TaxLedger:
+    """Everything the realized-gains replay produces."""
+
+    rows: tuple[RealizedRow, ...]
+    open_lots: tuple[OpenLot, ...]
+    totals: RealizedTotals
+    issues: tuple[Issue, ...] = ()
+
+
+# --- working state (local to one replay; never escapes) -----------------------------
+
+
+class _Portion:
+    """Shares of one acquisition that share basis adjustment and holding period."""
+
+    __slots__ = ("shares", "basis", "adjustment", "holding_from", "replaced", "sale")
+
+    def __init__(self, shares, basis, holding_from, sale=None, adjustment=0.0, replaced=False):
+        self.shares, self.basis, self.holding_from = shares, basis, holding_from
+        self.sale, self.adjustment, self.replaced = sale, adjustment, replaced
+
+    def split(self, shares: float) -> "_Portion":
+        """Cut ``shares`` off this portion into a new one (basis and adjustment pro rata)."""
+        fraction = shares / self.shares
+        cut = _Portion(shares, self.basis * fraction, self.holding_from, self.sale,
+                       self.adjustment * fraction, self.replaced)
+        self.shares -= shares
+        self.basis -= cut.basis
+        self.adjustment -= cut.adjustment
+        return cut
+
+
+class _Position:
+    """One acquisition (an open lot, a sold lot, a past buy or reinvestment)."""
+
+    __slots__ = ("key", "account", "ticker", "group", "acquired", "source", "portions", "taxable")
+
+    def __init__(self, key, account, ticker, group, acquired, source, taxable):
+        self.key, self.account, self.ticker, self.group = key, account, ticker, group
+        self.acquired, self.source, self.taxable = acquired, source, taxable
+        self.portions: list[_Portion] = []
+
+
+# --- the replay ------------------------------------------------------------------------
+
+
+def tax_ledger(household: Household) -> TaxLedger:
+    """Replay the household's sales under the wash-sale rules (see the module docstring)."""
+    settings = household.settings
+    as_of, window = settings.as_of, timedelta(days=settings.wash_window_days)
+    issues: list[Issue] = []
+    sales = _sales_in_order(household, issues)
+    positions = _build_positions(household, sales, issues)
+    index = _GroupIndex(positions.values(), as_of, household.account_map())
+    rows: list[RealizedRow] = []
+    for sale_no, tx in enumerate(sales):
+        position = positions[_sale_key(tx, sale_no)]
+        pieces = [p for p in position.portions if p.sale == sale_no]
+        position.portions = [p for p in position.portions if p.sale != sale_no]
+        if not position.taxable:
+            continue
+        sale_rows = _realize(tx, position, pieces, index, window, issues)
+        if tx.date.year == as_of.year:
+            rows.extend(sale_rows)
+    open_lots = tuple(sorted(_open_lots(positions.values()), key=_open_order))
+    return TaxLedger(tuple(rows), open_lots, _totals(rows, household), tuple(issues))
+
+
+def _realize(tx, position, pieces, index, window, issues) -> list[RealizedRow]:
+    """The rows of one taxable sale: one per holding term of the shares it relieved."""
+    by_term: dict[str, list] = defaultdict(list)
+    for piece in pieces:
+        by_term[holding_term(piece.holding_from, tx.date)].append(piece)
+    rows = []
+    for term, group in by_term.items():
+        shares = sum(p.shares for p in group)
+        proceeds = tx.price * shares
+        basis = sum(p.basis + p.adjustment for p in group)
+        gain = proceeds - basis
+        disallowed = permanent = 0.0
+        if gain < -MONEY_TOL:
+            disallowed, permanent = _wash(tx, position, group, proceeds, index, window, issues)
+        rows.append(RealizedRow(
+            date=tx.date, account=tx.account, ticker=tx.ticker, lot_id=tx.lot_id or "",
+            shares=shares, proceeds=proceeds, cost_basis=basis, gain=gain, term=term,
+            disallowed_loss=disallowed, permanent_loss=permanent,
+            holding_from=min(p.holding_from for p in group), row=tx.row,
+        ))
+    return rows
+
+
+def _wash(tx, position, pieces, proceeds, index, window, issues) -> tuple[float, float]:
+    """Match a loss against replacement shares; returns ($ disallowed, $ of it permanent)."""
+    shares = sum(p.shares for p in pieces)
+    loss_per_share = (sum(p.basis + p.adjustment for p in pieces) - proceeds) / shares
+    sold_from = min(p.holding_from for p in pieces)
+    held_days = (tx.date - sold_from).days
+    needed, disallowed, permanent = shares, 0.0, 0.0
+    for candidate in index.near(position.group, tx.date, window):
+        if needed <= SHARE_TOL:
+            break
+        if candidate is position:
+            continue
+        status = None
+        for portion in list(candidate.portions):
+            if needed <= SHARE_TOL:
+                break
+            if portion.replaced:
+                continue
+            taken = portion if portion.shares <= needed + SHARE_TOL else portion.split(needed)
+            if taken is not portion:
+                candidate.portions.insert(candidate.portions.index(portion), taken)
+            taken.replaced = True
+            amount = loss_per_share * taken.shares
+            needed -= taken.shares
+            disallowed += amount
+            status = status or replacement_status(index.accounts.get(candidate.account))
+            if candidate.taxable:
+                taken.adjustment += amount
+                taken.holding_from = candidate.acquired - timedelta(days=held_days)
+            else:
+                permanent += amount
+        if status is WashStatus.POSSIBLY_PERMANENT:
+            issues.append(Issue(
+                "WASH_POSSIBLY_PERMANENT",
+                f"The loss on {tx.ticker} sold {tx.date.isoformat()} is washed by a purchase in "
+                f"{candidate.account} (an employer plan or HSA): it is probably lost for good.",
+                table="Transactions", row=tx.row, severity=Severity.WARNING,
+                ticker=tx.ticker, account=candidate.account,
+            ))
+    return disallowed, permanent
+
+
+class _GroupIndex:
+    """Positions by wash group sorted by acquisition date (only those acquired by as-of)."""
+
+    def __init__(self, positions, as_of: date, accounts: dict) -> None:
+        by_group: dict[str, list[_Position]] = defaultdict(list)
+        for position in positions:
+            if position.acquired <= as_of:
+                by_group[position.group].append(position)
+        self.items = {g: sorted(items, key=lambda p: (p.acquired, p.account, p.key))
+                      for g, items in by_group.items()}
+        self.dates = {g: [p.acquired for p in items] for g, items in self.items.items()}
+        self.accounts = accounts
+
+    def near(self, group: str, on: date, window: timedelta) -> list[_Position]:
+        items = self.items.get(group)
+        if not items:
+            return []
+        dates = self.dates[group]
+        return items[bisect.bisect_left(dates, on - window):bisect.bisect_right(dates, on + window)]
+
+
+# --- building the positions ---------------------------------------------------------
+
+
+def _sales_in_order(household: Household, issues: list[Issue]) -> list[Transaction]:
+    """Sell rows that can be replayed, in disposition order (date, then acquisition)."""
+    as_of = household.settings.as_of
+    lots = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots}
+    accounts = household.account_map()
+    usable = []
+    for tx in household.transactions:
+        if tx.action is not Action.SELL:
+            continue
+        if tx.date > as_of:
+            issues.append(_sell_issue(tx, "is dated after the as-of date and is ignored"))
+            continue
+        lot = lots.get((tx.account, tx.ticker, tx.lot_id)) if tx.lot_id else None
+        account = accounts.get(tx.account)
+        if account is not None and account.type.tax_advantaged:
+            tx = _untaxed_sale(tx, lot)  # no tax: only its shares and dates matter
+        if tx.price is None:
+            issues.append(_sell_issue(tx, "has no Price, so its gain cannot be computed"))
+            continue
+        if tx.cost_basis is None and lot is None:
+            issues.append(_sell_issue(tx, "needs a Cost basis (or a Lot ID of an open lot)"))
+            continue
+        if tx.acquired is None and lot is None:
+            issues.append(_sell_issue(tx, "needs an Acquired date (or a Lot ID of an open lot)"))
+            continue
+        usable.append(tx)
+    return sorted(usable, key=lambda t: (t.date, t.acquired or date.min, t.row if t.row is not None else 0))
+
+
+def _untaxed_sale(tx: Transaction, lot) -> Transaction:
+    """A sale inside an IRA/Roth/HSA: fill what the replay needs but nothing taxes."""
+    acquired = tx.acquired or (lot.acquired if lot is not None else tx.date)
+    basis = tx.cost_basis if tx.cost_basis is not None else 0.0
+    return replace(tx, price=tx.price or 0.0, acquired=acquired, cost_basis=basis)
+
+
+def _sell_issue(tx: Transaction, what: str) -> Issue:
+    return Issue("SELL_INCOMPLETE", f"The sale of {tx.ticker} on {tx.date.isoformat()} {what}.",
+                 table="Transactions", row=tx.row, severity=Severity.WARNING,
+                 ticker=tx.ticker, account=tx.account)
+
+
+def _sale_key(tx: Transaction, sale_no: int) -> tuple:
+    return (tx.account, tx.ticker, tx.lot_id) if tx.lot_id else (tx.account, tx.ticker, None, sale_no)
+
+
+def _build_positions(household: Household, sales: list[Transaction], issues) -> dict[tuple, _Position]:
+    accounts = household.account_map()
+    groups = {s.ticker: s.group for s in household.securities}
+    as_of = household.settings.as_of
+
+    def new(key, account, ticker, acquired, source):
+        acct = accounts.get(account)
+        taxable = acct is None or not acct.type.tax_advantaged
+        return _Position(key, account, ticker, groups.get(ticker, ticker), acquired, source, taxable)
+
+    positions: dict[tuple, _Position] = {}
+    open_lots = {}
+    for lot in household.lots:
+        key = (lot.account, lot.ticker, lot.lot_id)
+        open_lots[key] = lot
+        positions[key] = new(key, lot.account, lot.ticker, lot.acquired, "lot")
+    for sale_no, tx in enumerate(sales):
+        key = _sale_key(tx, sale_no)
+        lot = open_lots.get(key)
+        acquired = tx.acquired or lot.acquired
+        basis = tx.cost_basis if tx.cost_basis is not None else lot.basis_per_share * tx.shares
+        position = positions.get(key) or positions.setdefault(
+            key, new(key, tx.account, tx.ticker, acquired, "sold"))
+        position.portions.append(_Portion(tx.shares, basis, acquired, sale=sale_no))
+    for key, lot in open_lots.items():  # open shares last: sold-earliest shares replace first
+        positions[key].portions.append(_Portion(lot.shares, lot.cost_basis, lot.acquired))
+    for tx in household.transactions:
+        if tx.action is Action.SELL or tx.date > as_of:
+            continue
+        _add_purchase(tx, positions, new)
+    for position in positions.values():
+        position.portions.sort(key=lambda p: p.sale is None)
+    return positions
+
+
+def _add_purchase(tx: Transaction, positions: dict, new) -> None:
+    """A past Buy/Reinvest row: the lot it names, or an open position of its own."""
+    key = (tx.account, tx.ticker, tx.lot_id) if tx.lot_id else (tx.account, tx.ticker, "", tx.date, tx.row)
+    position = positions.get(key)
+    basis = tx.cost_basis if tx.cost_basis is not None else (tx.price or 0.0) * tx.shares
+    if position is None:
+        source = "reinvest" if tx.action is Action.REINVEST else "buy"
+        position = positions[key] = new(key, tx.account, tx.ticker, tx.date, source)
+        position.portions.append(_Portion(tx.shares, basis, tx.date))
+        return
+    if position.source == "sold":  # a buy whose lot has since been sold: the rest is open
+        position.acquired = tx.date
+        rest = tx.shares - sum(p.shares for p in position.portions)
+        if rest > SHARE_TOL:
+            position.portions.append(_Portion(rest, basis * rest / tx.shares, tx.date))
+
+
+def _open_lots(positions) -> list[OpenLot]:
+    found = []
+    for position in positions:
+        by_start: dict[date, list[_Portion]] = defaultdict(list)
+        for portion in position.portions:
+            if portion.sale is None and portion.shares > SHARE_TOL:
+                by_start[portion.holding_from].append(portion)
+        lot_id = position.key[2] if position.key[2] else f"{position.source.title()} {position.acquired.isoformat()}"
+        for start, portions in by_start.items():
+            adjustment = sum(p.adjustment for p in portions)
+            found.append(OpenLot(
+                account=position.account, ticker=position.ticker, lot_id=lot_id,
+                acquired=position.acquired, holding_from=start,
+                shares=sum(p.shares for p in portions),
+                cost_basis=sum(p.basis for p in portions) + adjustment,
+                wash_adjustment=adjustment, source=position.source,
+            ))
+    return found
+
+
+def _open_order(lot: OpenLot) -> tuple:
+    return (lot.account, lot.ticker, lot.acquired, lot.lot_id, lot.holding_from)
+
+
+def _totals(rows: list[RealizedRow], household: Household) -> RealizedTotals:
+    settings = household.settings
+    st = sum(r.allowed_gain for r in rows if r.term == "ST")
+    lt = sum(r.allowed_gain for r in rows if r.term == "LT")
+    year = net_gains(st, lt)
+    return RealizedTotals(
+        year=settings.as_of.year, st=st, lt=lt,
+        deductible_loss=year.deductible_loss, carry_forward=year.carry_forward,
+        gain_budget_left=gain_budget_left(settings, st, lt),
+        disallowed=sum(r.disallowed_loss for r in rows),
+        permanent=sum(r.permanent_loss for r in rows),
+    )
