@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (after Excel's fictitious 1900-02-29)
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1900-03-01 (Excel counts a fictitious 1900-02-29)
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%Y/%m/%d")
 _TRUE = {"true", "yes", "y", "1", "x"}
@@ -71,7 +71,7 @@ def parse_number(raw: Any) -> Parsed:
 
 
 def parse_date(raw: Any) -> Parsed:
-    if raw is None:
+    if is_blank(raw):
         return None, None
     if isinstance(raw, datetime):
         return raw.date(), None
@@ -89,7 +89,10 @@ def parse_date(raw: Any) -> Parsed:
             return None, None
         if not 1 <= raw < 2958466:
             return None, f"expected a date, found the number {raw!r}"
-        return _EXCEL_EPOCH + timedelta(days=int(raw)), None
+        serial = int(raw)
+        if serial < 61:  # before Excel's fictitious 1900-02-29 (serial 60, read as Feb 28)
+            return date(1899, 12, 31) + timedelta(days=min(serial, 59)), None
+        return _EXCEL_EPOCH + timedelta(days=serial), None
     text = str(raw).strip()
     if not text:
         return None, None
