@@ -118,6 +118,8 @@ def _write_top_cells(book, sheet, formats: Formats, household, report) -> dict[s
         fmt = formats.for_type(item.get("type", "text"))
         value = _cached_top_value(item["name"], household, report)
         if item["kind"] == "udf":
+            if isinstance(value, bool):   # XlsxWriter writes an array formula's bool as "True"
+                value = "TRUE" if value else "FALSE"
             sheet.write_dynamic_array_formula(row, 1, row, 1, expand_udf(item["formula"]), fmt, value)
         else:
             sheet.write_formula(row, 1, expand(item["formula"], cells), fmt, value)

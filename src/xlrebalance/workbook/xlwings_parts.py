@@ -12,6 +12,7 @@ from __future__ import annotations
 import keyword
 import re
 import sys
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,8 @@ class WorkbookName:
 
 def suggest_module_name(stem: str) -> str:
     """A valid, non-shadowing module name close to ``stem`` ("My Portfolio-2026" -> "my_portfolio_2026")."""
-    name = re.sub(r"\W+", "_", stem.strip()).strip("_").lower() or "portfolio"
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    name = re.sub(r"\W+", "_", ascii_stem.strip(), flags=re.ASCII).strip("_").lower() or "portfolio"
     if name[0].isdigit():
         name = "portfolio_" + name
     if keyword.iskeyword(name) or _is_reserved(name):
