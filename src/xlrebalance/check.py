@@ -1,0 +1,324 @@
+"""``xlrebalance check``: validate a workbook read-only and compute the answers Excel shows.
+
+    result = check_workbook("portfolio.xlsm")          # a CheckResult, never raises on a bad file
+    result.exit_code(fail_on_rebalance=True)            # 0 fine, 1 rebalance needed, 2 invalid
+    result.to_dict()                                    # the --json document (docs/json-schema.md)
+    results = check_many(paths, processes=2, progress=callback)
+
+The file is only read: first its package and structure (``workbook.checker``, openpyxl in
+read-only mode), then its data (``workbook.reader``, python-calamine), then the same
+``Portfolio`` the library and the Excel functions use.  One bad workbook in ``check_many``
+becomes one invalid result; the others still run.
+"""
+from __future__ import annotations
+
+import math
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+from .core.model import Issue, Severity
+from .errors import InputError, WorkbookError
+from .portfolio import Portfolio
+from .spec import layout, normalize_header
+from .workbook import checker
+
+#: Version of the JSON document ``CheckResult.to_dict`` returns; bump on any breaking change.
+SCHEMA_VERSION = 1
+EXIT_OK, EXIT_REBALANCE, EXIT_INVALID = 0, 1, 2
+#: The answer tables besides DRIFT, in the order they are shown: (registry function, JSON key).
+SECTIONS = (("TRADE_LIST", "trades"), ("HARVEST_CANDIDATES", "harvest_candidates"),
+            ("REALIZED_GAINS", "realized_gains"))
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+ProgressCallback = Callable[[int, int, "CheckResult"], None]
+
+# Parser issues that repeat what the structure check already said about a table.
+_REPEATS = {"missing_table", "missing_column", "empty_table", "empty_holdings", "empty_targets"}
+_TABLE_LEVEL = {"missing_sheet", "missing_table", "missing_column"}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One answer table: the registry function's columns and its rows (plain Python values)."""
+
+    function: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...] = ()
+    available: bool = True
+    note: str = ""
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def column(self, name: str) -> list[Any]:
+        at = self.columns.index(name)
+        return [row[at] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the Dashboard shows, computed headless."""
+
+    as_of: date
+    needs_rebalance: bool
+    reason: str
+    household_value: float          # $, incl. cash when Cash has a target
+    portfolio_drift: float          # fraction: sum of |weight - target| / 2
+    out_of_band: tuple[str, ...]    # asset classes outside their band
+    drift: Section
+    sections: tuple[tuple[str, Section], ...]    # (JSON key, section) as in SECTIONS
+
+    def section(self, key: str) -> Section:
+        return dict(self.sections)[key]
+
+    @property
+    def estimated_tax(self) -> Optional[float]:
+        """$ of tax the trade list is estimated to cost (negative = a saving); None if unknown."""
+        trades = self.section("trades")
+        if not trades.available or "Est. tax" not in trades.columns:
+            return None
+        return round(sum(v for v in trades.column("Est. tax") if isinstance(v, (int, float))), 2)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    path: str
+    issues: tuple[Issue, ...]
+    answers: Optional[Answers] = None
+    sheets: dict[str, str] = field(default_factory=dict)    # table -> sheet it was read from
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and self.answers is not None
+
+    @property
+    def needs_rebalance(self) -> bool:
+        return bool(self.answers and self.answers.needs_rebalance)
+
+    @property
+    def out_of_band(self) -> bool:
+        return bool(self.answers and self.answers.out_of_band)
+
+    def exit_code(self, fail_on_rebalance: bool = False) -> int:
+        if not self.valid:
+            return EXIT_INVALID
+        return EXIT_REBALANCE if fail_on_rebalance and self.needs_rebalance else EXIT_OK
+
+    def status(self) -> str:
+        """invalid, rebalance (a rebalance is due), out-of-band (breach, not due yet) or ok."""
+        if not self.valid:
+            return "invalid"
+        if self.needs_rebalance:
+            return "rebalance"
+        return "out-of-band" if self.out_of_band else "ok"
+
+    def to_dict(self, fail_on_rebalance: bool = False) -> dict[str, Any]:
+        from .check_json import result_document
+
+        return result_document(self, fail_on_rebalance=fail_on_rebalance)
+
+
+# ---------------------------------------------------------------------------------------
+# One workbook
+
+
+def check_workbook(path: str | Path, *, live: bool = False, today: Optional[date] = None,
+                   price_source: Any = None) -> CheckResult:
+    """Validate the workbook at ``path`` (read-only) and, when it is valid, compute the answers.
+
+    ``live`` fetches current quotes (in memory; the file is not written) through
+    ``price_source`` (default: Yahoo Finance, cached).  Never raises on a bad file: every
+    problem is an ``Issue`` in the result.
+    """
+    path = Path(path)
+    package, issues = checker.open_package(path)
+    if package is None:
+        return CheckResult(str(path), tuple(issues))
+    issues += checker.check_structure(package)
+    try:
+        from .workbook.reader import read_tables
+
+        book = read_tables(path)
+    except WorkbookError as error:
+        return CheckResult(str(path), tuple(issues + [Issue("unreadable", f"{error}.")]))
+    tables, header_rows, sheets = dict(book.tables), dict(book.header_rows), dict(book.sheets)
+    issues += checker.implausible_values(tables, header_rows)
+    if live:
+        tables, live_issues = _with_live_prices(tables, price_source)
+        issues += live_issues
+    portfolio = Portfolio.from_tables(tables, today=today, header_rows=header_rows)
+    issues += _new_issues(issues, portfolio.issues)
+    if any(i.is_error for i in issues):
+        return CheckResult(str(path), tuple(issues), None, sheets)
+    answers, engine_issues = compute_answers(portfolio)
+    return CheckResult(str(path), tuple(issues + engine_issues), answers, sheets)
+
+
+def _with_live_prices(tables: dict, source: Any) -> tuple[dict, list[Issue]]:
+    try:
+        from .prices.refresh import with_live_prices_table
+    except ImportError:  # pragma: no cover - the prices layer ships with the package
+        return tables, [Issue("live_unavailable", "Live prices are not available in this installation; the "
+                              "workbook's own Prices were used.", "Prices", severity=Severity.WARNING)]
+    try:
+        return with_live_prices_table(tables, source), []
+    except Exception as error:  # a price provider can fail in many ways; the check goes on
+        return tables, [Issue("live_failed", f"Live prices could not be fetched ({error}); the workbook's own "
+                              "Prices were used.", "Prices", severity=Severity.WARNING)]
+
+
+def _new_issues(found: Sequence[Issue], parsed: Sequence[Issue]) -> list[Issue]:
+    """The parser's issues minus those repeating a table-level structure issue."""
+    covered = {normalize_header(i.table or "") for i in found if i.code in _TABLE_LEVEL}
+    return [i for i in parsed if not (i.code in _REPEATS and normalize_header(i.table or "") in covered)]
+
+
+def compute_answers(portfolio: Portfolio) -> tuple[Optional[Answers], list[Issue]]:
+    """The Dashboard's answers for a valid portfolio; an engine failure becomes an Issue."""
+    try:
+        decision = portfolio.decision()
+        drift = _section("DRIFT", portfolio.drift)
+    except InputError as invalid:
+        return None, list(invalid.issues)
+    except Exception as error:  # a bug in the engine must not become a traceback
+        return None, [_engine_issue("the drift", error)]
+    issues = []
+    sections = []
+    for function, key in SECTIONS:
+        method = getattr(portfolio, layout().function(function).method)
+        try:
+            sections.append((key, _section(function, method)))
+        except NotImplementedError as missing:
+            sections.append((key, Section(function, _columns(function), available=False,
+                                          note=f"not available in this version ({missing})")))
+        except Exception as error:
+            issues.append(_engine_issue(function, error))
+            sections.append((key, Section(function, _columns(function), available=False,
+                                          note=f"failed: {type(error).__name__}: {error}")))
+    report = decision.report
+    answers = Answers(
+        as_of=portfolio.household.settings.as_of, needs_rebalance=bool(decision.needed), reason=decision.reason,
+        household_value=float(report.total), portfolio_drift=float(report.portfolio_drift),
+        out_of_band=tuple(r.asset_class for r in report.breaches), drift=drift, sections=tuple(sections))
+    return answers, issues
+
+
+def _engine_issue(what: str, error: BaseException) -> Issue:
+    return Issue("internal_error", f"xlrebalance failed while computing {what} ({type(error).__name__}: "
+                 f"{error}); this is a bug: please report it with the workbook.")
+
+
+def _columns(function: str) -> tuple[str, ...]:
+    return tuple(layout().function(function).columns)
+
+
+def _section(function: str, method: Callable[[], Any]) -> Section:
+    frame = method()
+    columns = tuple(str(c) for c in frame.columns)
+    rows = tuple(tuple(plain(v) for v in row) for row in frame.itertuples(index=False, name=None))
+    return Section(function, columns, rows)
+
+
+def plain(value: Any) -> Any:
+    """A DataFrame cell as a plain JSON-able Python value (NaN/NaT -> None, Timestamp -> date)."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):   # numpy scalars
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, datetime):
+        return value.date() if (value.hour, value.minute, value.second) == (0, 0, 0) else value
+    if hasattr(value, "to_pydatetime"):
+        try:
+            return plain(value.to_pydatetime())
+        except (ValueError, TypeError):
+            return None
+    if isinstance(value, (bool, int, str, date)):
+        return value
+    if value != value:  # NaT, NA
+        return None
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------
+# Many workbooks
+
+
+def workbook_paths(targets: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and the .xlsx/.xlsm files in each folder (sorted, not recursive).
+
+    Excel's lock files (``~$name.xlsx``) are skipped.
+    """
+    out: list[Path] = []
+    for target in targets:
+        target = Path(target)
+        if target.is_dir():
+            out += sorted(p for p in target.iterdir()
+                          if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$") and p.is_file())
+        else:
+            out.append(target)
+    return out
+
+
+def safe_check(path: str | Path, live: bool = False, today: Optional[date] = None) -> CheckResult:
+    """``check_workbook`` that turns any unexpected failure into an invalid result."""
+    try:
+        return check_workbook(path, live=live, today=today)
+    except Exception as error:
+        return CheckResult(str(path), (_engine_issue(f"{Path(path).name}", error),))
+
+
+def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = False,
+               today: Optional[date] = None, progress: Optional[ProgressCallback] = None) -> list[CheckResult]:
+    """Check every workbook in ``paths`` in ``processes`` worker processes; results in input order.
+
+    ``progress(done, total, result)`` is called in this process as each workbook finishes.
+    A workbook that fails, or kills its worker, becomes an invalid result; the rest go on.
+    """
+    paths = [str(p) for p in paths]
+    results: dict[int, CheckResult] = {}
+    if processes <= 1 or len(paths) <= 1:
+        for index, path in enumerate(paths):
+            results[index] = safe_check(path, live, today)
+            if progress:
+                progress(len(results), len(paths), results[index])
+        return [results[i] for i in range(len(paths))]
+    left = _run_pool(paths, list(range(len(paths))), results, processes, live, today, progress)
+    # A worker died: rerun the unfinished workbooks one by one, each in its own process, so
+    # only the one that kills its process is reported as such.
+    for index in left:
+        if _run_pool(paths, [index], results, 1, live, today, progress):
+            results[index] = CheckResult(paths[index], (Issue(
+                "worker_crashed", f"Checking {Path(paths[index]).name} stopped its worker process (out of "
+                "memory?); open it in Excel and check it is a normal workbook."),))
+            if progress:
+                progress(len(results), len(paths), results[index])
+    return [results[i] for i in range(len(paths))]
+
+
+def _run_pool(paths, pending, results, processes, live, today, progress) -> list[int]:
+    """Run ``pending`` in a pool; returns the indexes left unfinished when a worker died."""
+    with ProcessPoolExecutor(max_workers=max(1, min(processes, len(pending)))) as pool:
+        futures = {pool.submit(safe_check, paths[i], live, today): i for i in pending}
+        try:
+            for future in as_completed(futures):
+                index = futures[future]
+                results[index] = future.result()
+                if progress:
+                    progress(len(results), len(paths), results[index])
+        except BrokenProcessPool:
+            pass
+    return [i for i in pending if i not in results]
