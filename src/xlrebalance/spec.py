@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -38,7 +38,7 @@ class ColumnSpec:
     width: float = 12
     description: str = ""
 
-    @property
+    @cached_property  # read once per cell parsed: computed once per column
     def key(self) -> str:
         return normalize_header(self.name)
 
@@ -52,11 +52,19 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
 
     def column(self, name: str) -> ColumnSpec:
+        found = self._by_name.get(name)
+        if found is not None:  # the parser asks once per cell: a dict lookup, not a scan
+            return found
         key = normalize_header(name)
         for col in self.columns:
             if col.key == key:
+                self._by_name[name] = col
                 return col
         raise KeyError(f"{self.name} has no column {name!r}")
+
+    @cached_property
+    def _by_name(self) -> dict[str, ColumnSpec]:
+        return {}
 
 
 @dataclass(frozen=True)
