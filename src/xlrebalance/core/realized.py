@@ -33,7 +33,7 @@ from typing import Optional
 from .holding import term as holding_term
 from .model import MONEY_TOL, SHARE_TOL, Action, Household, Issue, Severity, Transaction
 from .tax import gain_budget_left, net_gains
-from .wash import WashStatus, replacement_status
+from .wash import WashStatus, lot_label, replacement_status
 
 
 @dataclass(frozen=True)
@@ -381,7 +381,7 @@ def _open_lots(positions) -> list[OpenLot]:
         for portion in position.portions:
             if portion.sale is None and portion.shares > SHARE_TOL:
                 by_start[portion.holding_from].append(portion)
-        lot_id = position.key[2] if position.key[2] else f"{position.source.title()} {position.acquired.isoformat()}"
+        lot_id = lot_label(position.key[2], position.source, position.acquired)
         for start, portions in by_start.items():
             adjustment = sum(p.adjustment for p in portions)
             found.append(OpenLot(

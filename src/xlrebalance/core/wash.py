@@ -74,6 +74,16 @@ class Acquisition:
     cost_basis: Optional[float] = None  # $ for the shares, when known
     row: Optional[int] = None
 
+    @property
+    def ref(self) -> str:
+        """The lot's name: its Lot ID, or e.g. 'Reinvest 2026-11-03' for a row without one."""
+        return lot_label(self.lot_id, self.source, self.date)
+
+
+def lot_label(lot_id: Optional[str], source: str, acquired: date) -> str:
+    """How a purchase is named in outputs: its Lot ID, else its source and date."""
+    return lot_id if lot_id else f"{source.title()} {acquired.isoformat()}"
+
 
 @dataclass(frozen=True)
 class WashCheck:
@@ -177,7 +187,8 @@ class WashIndex:
         self, group: str, on: date, exclude: Optional[tuple[str, str]] = None
     ) -> tuple[Acquisition, ...]:
         """Acquisitions of ``group`` within the window around ``on`` (inclusive), in
-        acquisition order, without the lot ``exclude`` = (account, lot_id)."""
+        acquisition order, without the lot ``exclude`` = (account, lot_id), where a row
+        without a Lot ID is named by ``lot_label`` (e.g. 'Reinvest 2026-11-03')."""
         items = self._acq.get(group)
         if not items:
             return ()
@@ -322,7 +333,7 @@ def _from_transaction(tx: Transaction, group: str) -> Acquisition:
 
 
 def _is_excluded(acq: Acquisition, exclude: Optional[tuple[str, str]]) -> bool:
-    return exclude is not None and acq.lot_id is not None and (acq.account, acq.lot_id) == exclude
+    return exclude is not None and (acq.account, acq.ref) == exclude
 
 
 def _loss_sale_dates(household: Household) -> dict[str, list[date]]:

@@ -1,0 +1,166 @@
+"""Tax-loss harvest candidates: open taxable lots worth selling for their loss today.
+
+A lot (or the part of a lot sharing one holding period after a wash sale) qualifies when
+its unrealized loss against its wash-adjusted basis is at least ``Harvest min loss %`` of
+that basis AND at least ``Harvest min loss $``.  Each candidate carries:
+
+- ``term``: ST/LT on the as-of date, from the (possibly tacked) holding period;
+- ``replacement``: ``Securities.Replacement``, kept only when it is in another wash group
+  (a warning when none is set or it is substantially identical);
+- ``wash``: selling today is CLEAR, BLOCKED until the first clear day (a purchase or
+  reinvestment of the group within the window, past or planned, in any account), or
+  PERMANENT / POSSIBLY PERMANENT when the replacement shares matched would be in an
+  IRA/Roth or a 401k/HSA (see ``wash.WashIndex.check``);
+- ``est_tax_saving``: loss x the rate of its term.  A design choice: the value of the
+  loss against gains of its own character; losses beyond this year's gains and the $3,000
+  deduction carry forward, so the saving may come in a later year.
+
+Candidates are ranked by estimated saving, largest first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+from .holding import term as holding_term
+from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Severity
+from .realized import OpenLot, TaxLedger, tax_ledger
+from .tax import rate
+from .wash import WashCheck, WashStatus, wash_index
+
+
+@dataclass(frozen=True)
+class HarvestCandidate:
+    """One lot worth harvesting.  $ amounts; ``loss`` > 0; ``loss_pct`` a fraction of basis."""
+
+    account: str
+    ticker: str
+    lot_id: str
+    shares: float
+    cost_basis: float
+    value: float
+    loss: float
+    loss_pct: float
+    term: str
+    replacement: str
+    wash: WashCheck
+    est_tax_saving: float
+    holding_from: Optional[date] = None
+
+    @property
+    def wash_status(self) -> str:
+        """The cell text: CLEAR, BLOCKED until YYYY-MM-DD, PERMANENT until ..."""
+        return self.wash.label
+
+    @property
+    def clear(self) -> bool:
+        return self.wash.status is WashStatus.CLEAR
+
+
+@dataclass(frozen=True)
+class HarvestList:
+    candidates: tuple[HarvestCandidate, ...]
+    issues: tuple[Issue, ...] = ()
+
+
+def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None) -> HarvestList:
+    """The household's harvest candidates, ranked by estimated tax saving.
+
+    ``ledger`` (from ``realized.tax_ledger``) supplies the wash-adjusted open lots; it is
+    computed when not given.
+    """
+    ledger = ledger if ledger is not None else tax_ledger(household)
+    settings = household.settings
+    prices = household.price_map()
+    accounts = household.account_map()
+    index = wash_index(household)
+    replacements = _Replacements(household)
+    unpriced: set[str] = set()
+    found = []
+    for lot in ledger.open_lots:
+        account = accounts.get(lot.account)
+        if account is not None and account.type.tax_advantaged:
+            continue
+        price = prices.get(lot.ticker)
+        if price is None:
+            unpriced.add(lot.ticker)
+            continue
+        loss = lot.cost_basis - lot.shares * price
+        if not _qualifies(loss, lot.cost_basis, settings):
+            continue
+        found.append(_candidate(lot, price, loss, household, index, replacements))
+    issues = replacements.issues + [_unpriced_issue(t) for t in sorted(unpriced)]
+    ranked = sorted(found, key=lambda c: (-c.est_tax_saving, -c.loss, c.account, c.ticker, c.lot_id))
+    return HarvestList(tuple(ranked), tuple(issues))
+
+
+def _qualifies(loss: float, basis: float, settings) -> bool:
+    if loss <= MONEY_TOL or basis <= 0:
+        return False
+    return (loss >= settings.harvest_min_loss_usd - MONEY_TOL
+            and loss / basis >= settings.harvest_min_loss_pct - WEIGHT_TOL)
+
+
+def _candidate(lot: OpenLot, price: float, loss: float, household: Household, index, replacements) -> HarvestCandidate:
+    settings = household.settings
+    term = holding_term(lot.holding_from, settings.as_of)
+    group = replacements.group(lot.ticker)
+    check = index.check(group, settings.as_of, lot.shares, exclude=(lot.account, lot.lot_id))
+    return HarvestCandidate(
+        account=lot.account,
+        ticker=lot.ticker,
+        lot_id=lot.lot_id,
+        shares=lot.shares,
+        cost_basis=lot.cost_basis,
+        value=lot.shares * price,
+        loss=loss,
+        loss_pct=loss / lot.cost_basis,
+        term=term,
+        replacement=replacements.for_ticker(lot.ticker),
+        wash=check,
+        est_tax_saving=loss * rate(term, settings),
+        holding_from=lot.holding_from,
+    )
+
+
+class _Replacements:
+    """Securities.Replacement per ticker, checked once; collects warnings."""
+
+    def __init__(self, household: Household) -> None:
+        self._securities = household.security_map()
+        self._chosen: dict[str, str] = {}
+        self.issues: list[Issue] = []
+
+    def group(self, ticker: str) -> str:
+        security = self._securities.get(ticker)
+        return security.group if security is not None else ticker
+
+    def for_ticker(self, ticker: str) -> str:
+        if ticker not in self._chosen:
+            self._chosen[ticker] = self._choose(ticker)
+        return self._chosen[ticker]
+
+    def _choose(self, ticker: str) -> str:
+        security = self._securities.get(ticker)
+        replacement = security.replacement if security is not None else None
+        if not replacement:
+            self._warn(ticker, "NO_REPLACEMENT",
+                       f"{ticker} has no Replacement in Securities: choose a fund in another wash "
+                       "group to keep the market exposure while harvesting.")
+            return ""
+        if self.group(replacement) == self.group(ticker):
+            self._warn(ticker, "REPLACEMENT_IDENTICAL",
+                       f"The replacement {replacement} for {ticker} is in the same wash group: buying "
+                       "it would wash the loss. Choose one from another group.")
+            return ""
+        return replacement
+
+    def _warn(self, ticker: str, code: str, message: str) -> None:
+        self.issues.append(Issue(code, message, table="Securities", column="Replacement",
+                                 severity=Severity.WARNING, ticker=ticker))
+
+
+def _unpriced_issue(ticker: str) -> Issue:
+    return Issue("HARVEST_NO_PRICE", f"No price for {ticker}: its lots were not checked for harvesting.",
+                 table="Prices", severity=Severity.WARNING, ticker=ticker)

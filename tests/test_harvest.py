@@ -1,0 +1,178 @@
+"""Harvest candidates: thresholds, term, replacement, wash status and ranking."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from xlrebalance.core.harvest import harvest_candidates
+from xlrebalance.core.model import (
+    Account,
+    AccountType,
+    Action,
+    Household,
+    Lot,
+    Price,
+    Security,
+    Settings,
+    Transaction,
+)
+from xlrebalance.core.wash import WashStatus
+
+AS_OF = date(2026, 11, 20)
+ACCOUNTS = (
+    Account("Brokerage", AccountType.TAXABLE, owner="Pat"),
+    Account("Spouse brokerage", AccountType.TAXABLE, owner="Sam"),
+    Account("IRA", AccountType.TRADITIONAL, owner="Pat"),
+    Account("Roth", AccountType.ROTH, owner="Sam"),
+    Account("401k", AccountType.TRADITIONAL, owner="Pat", employer_plan=True),
+    Account("HSA", AccountType.HSA, owner="Pat"),
+)
+SECURITIES = (
+    Security("VXUS", "Intl", replacement="IXUS"),
+    Security("IXUS", "Intl"),
+    Security("VTI", "US", wash_group="Total market", replacement="ITOT"),  # identical: rejected
+    Security("ITOT", "US", wash_group="Total market"),
+    Security("BND", "Bonds"),                                             # no replacement
+)
+PRICES = (Price("VXUS", 50.0), Price("VTI", 200.0), Price("BND", 70.0), Price("IXUS", 60.0))
+
+# 100 VXUS bought for $6,000, worth $5,000 today: a $1,000 (16.7%) long-term loss
+BASE_LOT = Lot("Brokerage", "VXUS", "V1", date(2024, 5, 1), 100, 6000.0)
+
+
+def household(lots=(BASE_LOT,), transactions=(), **settings) -> Household:
+    return Household(
+        settings=Settings(as_of=AS_OF, short_term_rate=0.40, long_term_rate=0.20, **settings),
+        accounts=ACCOUNTS, securities=SECURITIES, prices=PRICES,
+        lots=tuple(lots), transactions=tuple(transactions),
+    )
+
+
+def only(result):
+    assert len(result.candidates) == 1, result.candidates
+    return result.candidates[0]
+
+
+def test_a_candidate_row_has_every_number():
+    c = only(harvest_candidates(household()))
+    assert (c.account, c.ticker, c.lot_id, c.shares) == ("Brokerage", "VXUS", "V1", 100)
+    assert (c.cost_basis, c.value, c.loss) == (6000, 5000, 1000)
+    assert c.loss_pct == pytest.approx(1 / 6)
+    assert c.term == "LT"
+    assert c.replacement == "IXUS"
+    assert c.wash_status == "CLEAR" and c.clear
+    assert c.est_tax_saving == pytest.approx(200)
+
+
+@pytest.mark.parametrize(
+    "basis, min_pct, min_usd, expected",
+    [
+        (6000.0, 0.05, 1000, True),    # exactly $1,000: passes (>=)
+        (5999.0, 0.05, 1000, False),   # $999 loss: too small in $
+        (6000.0, 0.20, 100, False),    # 16.7% < 20%
+        (6250.0, 0.20, 100, True),     # exactly 20%
+        (5000.0, 0.0, 0, False),       # no loss at all
+        (4000.0, 0.0, 0, False),       # a gain
+    ],
+)
+def test_both_thresholds_must_pass(basis, min_pct, min_usd, expected):
+    lot = Lot("Brokerage", "VXUS", "V1", date(2024, 5, 1), 100, basis)
+    h = household([lot], harvest_min_loss_pct=min_pct, harvest_min_loss_usd=min_usd)
+    assert bool(harvest_candidates(h).candidates) is expected
+
+
+def test_short_term_lot_and_its_saving_at_the_short_term_rate():
+    lot = Lot("Brokerage", "VXUS", "V2", date(2026, 3, 1), 100, 6000.0)
+    c = only(harvest_candidates(household([lot])))
+    assert c.term == "ST"
+    assert c.est_tax_saving == pytest.approx(400)
+
+
+@pytest.mark.parametrize("account", ["IRA", "Roth", "401k", "HSA"])
+def test_tax_advantaged_lots_are_never_candidates(account):
+    lot = Lot(account, "VXUS", "V1", date(2024, 5, 1), 100, 6000.0)
+    assert harvest_candidates(household([lot])).candidates == ()
+
+
+def purchase(days_from_today: int, account="Brokerage", action=Action.BUY, ticker="VXUS", shares=10):
+    return Transaction(AS_OF + timedelta(days=days_from_today), account, ticker, action, shares, price=50.0)
+
+
+@pytest.mark.parametrize(
+    "transactions, label, status",
+    [
+        ([], "CLEAR", WashStatus.CLEAR),
+        ([purchase(-30)], "BLOCKED until 2026-11-21", WashStatus.BLOCKED),      # day 30 before
+        ([purchase(-31)], "CLEAR", WashStatus.CLEAR),                            # day 31 before
+        ([purchase(30)], "BLOCKED until 2027-01-20", WashStatus.BLOCKED),       # planned, day 30
+        ([purchase(31)], "CLEAR", WashStatus.CLEAR),                             # planned, day 31
+        ([purchase(-3, action=Action.REINVEST)], "BLOCKED until 2026-12-18", WashStatus.BLOCKED),
+        ([purchase(-3, account="Spouse brokerage")], "BLOCKED until 2026-12-18", WashStatus.BLOCKED),
+        ([purchase(-3, account="IRA")], "PERMANENT until 2026-12-18", WashStatus.PERMANENT),
+        ([purchase(5, account="Roth", action=Action.REINVEST)], "PERMANENT until 2026-12-26",
+         WashStatus.PERMANENT),
+        ([purchase(-3, account="401k")], "POSSIBLY PERMANENT until 2026-12-18", WashStatus.POSSIBLY_PERMANENT),
+        ([purchase(-3, account="HSA")], "POSSIBLY PERMANENT until 2026-12-18", WashStatus.POSSIBLY_PERMANENT),
+        ([purchase(-3, ticker="IXUS")], "CLEAR", WashStatus.CLEAR),  # another group
+    ],
+)
+def test_wash_status(transactions, label, status):
+    c = only(harvest_candidates(household(transactions=transactions)))
+    assert c.wash_status == label
+    assert c.wash.status is status
+
+
+def test_a_recent_lot_blocks_the_old_one_but_not_itself():
+    recent = Lot("Brokerage", "VXUS", "V9", AS_OF - timedelta(days=10), 40, 2400.0)  # $400 loss
+    result = harvest_candidates(household([BASE_LOT, recent], harvest_min_loss_usd=300))
+    by_id = {c.lot_id: c for c in result.candidates}
+    assert by_id["V1"].wash_status == "BLOCKED until 2026-12-11"
+    assert by_id["V9"].wash_status == "CLEAR"
+
+
+def test_a_reinvested_dividend_is_not_its_own_replacement():
+    # a reinvestment row with no Lot ID is an open lot named after its date
+    reinvest = Transaction(AS_OF - timedelta(days=60), "Brokerage", "VXUS", Action.REINVEST, 100, price=62.0)
+    result = harvest_candidates(household([], [reinvest]))
+    c = only(result)
+    assert c.lot_id == "Reinvest 2026-09-21"
+    assert c.wash_status == "CLEAR"
+
+
+def test_the_wash_adjusted_basis_is_the_basis_harvested():
+    # An old loss sale washed into V1: its basis is $6,000 + $500; the loss grows to $1,500.
+    sold = Transaction(date(2024, 5, 10), "Brokerage", "VXUS", Action.SELL, 100, price=55.0,
+                       lot_id="V0", acquired=date(2024, 1, 2), cost_basis=6000.0)
+    h = household(transactions=[sold])
+    c = only(harvest_candidates(h))
+    assert c.cost_basis == pytest.approx(6500)
+    assert c.loss == pytest.approx(1500)
+    assert c.holding_from == date(2024, 5, 1) - timedelta(days=(date(2024, 5, 10) - date(2024, 1, 2)).days)
+
+
+def test_replacement_warnings():
+    lots = [Lot("Brokerage", "VTI", "T1", date(2024, 5, 1), 10, 3000.0),   # $1,000 loss
+            Lot("Brokerage", "BND", "B1", date(2024, 5, 1), 100, 8000.0)]  # $1,000 loss
+    result = harvest_candidates(household(lots))
+    assert {c.ticker: c.replacement for c in result.candidates} == {"VTI": "", "BND": ""}
+    assert sorted((i.code, i.ticker) for i in result.issues) == [
+        ("NO_REPLACEMENT", "BND"), ("REPLACEMENT_IDENTICAL", "VTI")]
+    assert all(not i.is_error for i in result.issues)
+
+
+def test_ranked_by_estimated_saving():
+    lots = [
+        Lot("Brokerage", "VXUS", "LT-big", date(2024, 5, 1), 100, 7000.0),     # LT $2,000 -> $400
+        Lot("Brokerage", "VXUS", "ST-small", date(2026, 6, 1), 100, 6500.0),   # ST $1,500 -> $600
+        Lot("Spouse brokerage", "BND", "B1", date(2024, 5, 1), 100, 8200.0),   # LT $1,200 -> $240
+    ]
+    ranked = [c.lot_id for c in harvest_candidates(household(lots)).candidates]
+    assert ranked == ["ST-small", "LT-big", "B1"]
+
+
+def test_missing_price_is_a_warning():
+    lot = Lot("Brokerage", "ZZZ", "Z1", date(2024, 5, 1), 10, 3000.0)
+    result = harvest_candidates(household([lot]))
+    assert result.candidates == ()
+    assert [i.code for i in result.issues] == ["HARVEST_NO_PRICE"]
