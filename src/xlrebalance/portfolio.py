@@ -15,7 +15,10 @@ from typing import Any, Mapping, Optional
 import pandas as pd
 
 from .core.drift import DriftReport, drift_report
+from .core.harvest import harvest_candidates
 from .core.model import Household, Issue
+from .core.realized import TaxLedger, tax_ledger
+from .core.tax import round_money
 from .core.triggers import Decision, decide
 from .errors import InputError
 from .spec import layout
@@ -93,14 +96,45 @@ class Portfolio:
     def trade_list(self) -> pd.DataFrame:
         raise NotImplementedError("trade_list is not built yet")
 
+    def tax_ledger(self) -> TaxLedger:
+        """This year's sales replayed under the wash-sale rules (rows, open lots, totals)."""
+        return tax_ledger(self._valid())
+
     def harvest_candidates(self) -> pd.DataFrame:
-        raise NotImplementedError("harvest_candidates is not built yet")
+        """HARVEST_CANDIDATES: lots worth selling for their loss, ranked by est. saving ($).
+        Warnings (no replacement, no price) are in ``.attrs["issues"]``."""
+        household = self._valid()
+        result = harvest_candidates(household, tax_ledger(household))
+        out = frame("HARVEST_CANDIDATES", [
+            (c.account, c.ticker, c.lot_id, c.shares, round_money(c.cost_basis), round_money(c.value),
+             round_money(c.loss), c.loss_pct, c.term, c.replacement, c.wash_status,
+             round_money(c.est_tax_saving)) for c in result.candidates])
+        out.attrs["issues"] = list(result.issues)
+        return out
 
     def realized_gains(self) -> pd.DataFrame:
-        raise NotImplementedError("realized_gains is not built yet")
+        """REALIZED_GAINS: one row per sale this year; the totals rows (ST, LT, Net, Deductible
+        loss, Carry-forward, Gain budget left) are in ``.attrs["totals"]`` (label -> $)."""
+        ledger = self.tax_ledger()
+        out = frame("REALIZED_GAINS", [
+            (r.date, r.account, r.ticker, r.lot_id, r.shares, round_money(r.proceeds), round_money(r.cost_basis),
+             round_money(r.gain), r.term, round_money(r.disallowed_loss), r.permanent,
+             round_money(r.allowed_gain)) for r in ledger.rows])
+        out.attrs["totals"] = {k: (None if v is None else round_money(v)) for k, v in ledger.totals.as_rows()}
+        out.attrs["issues"] = list(ledger.issues)
+        return out
+
+    def realized_totals(self) -> dict:
+        """The year's totals ($): ST, LT, Net, Deductible loss, Carry-forward, Gain budget left
+        (None = no budget), Disallowed loss, Permanent loss."""
+        totals = self.tax_ledger().totals.as_dict()
+        return {k: (None if v is None else round_money(v)) for k, v in totals.items()}
 
     def open_lots(self) -> pd.DataFrame:
-        raise NotImplementedError("open_lots is not built yet")
+        """OPEN_LOTS: open lots with wash-sale basis adjustments and tacked holding periods."""
+        return frame("OPEN_LOTS", [
+            (o.account, o.ticker, o.lot_id, o.acquired, o.holding_from, o.shares, round_money(o.cost_basis),
+             round_money(o.wash_adjustment)) for o in self.tax_ledger().open_lots])
 
 
 def load(path: Any, *, today: Optional[date] = None) -> Portfolio:
