@@ -1,0 +1,101 @@
+"""Foundation benchmark: DRIFT + NEEDS_REBALANCE from xlwings-style 2-D lists.
+
+The path a cell takes on every recalculation: the tables arrive as 2-D lists (header row
+first, floats, None for blanks, datetimes), ``tables.parse_household`` types them, the core
+computes the drift report and the trigger decision.  Target: median under 5 ms for a
+household of 20 accounts and 500 holdings.
+
+Also reported, for scale: the same household with 500 holdings in *each* of the 20
+accounts (10,000 rows), and the whole DRIFT cell (parse + drift + render) at both sizes.
+
+Run: python benchmarks/bench_drift.py
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import time
+
+from xlrebalance.core.drift import drift_report
+from xlrebalance.core.triggers import decide
+from xlrebalance.excel import udfs
+from xlrebalance.tables import parse_household
+
+TARGET_MS = 5.0
+AS_OF = dt.datetime(2026, 11, 20)
+CLASSES = [("US Stocks", 0.40, "VTI"), ("International", 0.20, "VXUS"), ("Bonds", 0.25, "BND"),
+           ("REITs", 0.05, "VNQ"), ("TIPS", 0.05, "SCHP"), ("Small Value", 0.05, "AVUV")]
+TYPES = ["Taxable", "Traditional", "Roth", "HSA"]
+
+
+def household_tables(accounts: int, holdings: int, seed: int = 7) -> dict[str, list[list]]:
+    """``holdings`` holding rows spread over ``accounts`` accounts, one ticker each."""
+    rng = random.Random(seed)
+    names = [f"Account {i + 1:02d}" for i in range(accounts)]
+    tickers = [f"T{i:04d}" for i in range(holdings)]
+    return {
+        "Settings": [["Setting", "Value"], ["As of date", AS_OF], ["Last review", dt.datetime(2026, 6, 30)]],
+        "Accounts": [["Account", "Type", "Owner", "Cash", "Cash flow"]]
+                    + [[name, TYPES[i % len(TYPES)], "Ann", 1000.0, None] for i, name in enumerate(names)],
+        "Targets": [["Asset class", "Target", "Abs band", "Rel band", "Tradable", "Buy ticker"]]
+                   + [[cls, target, None, None, True, buy] for cls, target, buy in CLASSES],
+        "Securities": [["Ticker", "Asset class", "Wash group", "Replacement"]]
+                      + [[t, CLASSES[i % len(CLASSES)][0], None, None] for i, t in enumerate(tickers)]
+                      + [[buy, cls, None, None] for cls, _, buy in CLASSES],
+        "Holdings": [["Account", "Ticker", "Shares"]]
+                    + [[names[i % accounts], t, float(rng.randint(1, 500))] for i, t in enumerate(tickers)],
+        "Prices": [["Ticker", "Price", "Currency", "As of", "Source", "Status"]]
+                  + [[t, round(rng.uniform(10, 400), 2), "USD", AS_OF, "Manual", None]
+                     for t in tickers + [buy for _, _, buy in CLASSES]],
+    }
+
+
+def drift_and_decision(tables):
+    household = parse_household(tables)
+    report = drift_report(household)
+    return report, decide(household, report)
+
+
+def core_only(household):
+    report = drift_report(household)
+    return report, decide(household, report)
+
+
+def drift_cell(tables):
+    return udfs.DRIFT(tables["Holdings"], tables["Accounts"], tables["Targets"],
+                      tables["Securities"], tables["Prices"], tables["Settings"])
+
+
+def median_ms(work, tables, repeats: int) -> float:
+    work(tables)  # warm up (imports, registry)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work(tables)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    sizes = [(20, 500, 200), (20, 20 * 500, 20)]
+    for accounts, holdings, repeats in sizes:
+        tables = household_tables(accounts, holdings)
+        report, decision = drift_and_decision(tables)
+        assert len(report.rows) == len(CLASSES) and not [i for i in parse_household(tables).issues if i.is_error]
+        total = median_ms(drift_and_decision, tables, repeats)
+        parse = median_ms(parse_household, tables, repeats)
+        core = median_ms(core_only, parse_household(tables), repeats)
+        cell = median_ms(drift_cell, tables, repeats)
+        verdict = ""
+        if holdings == 500:
+            verdict = f"; target < {TARGET_MS:.0f} ms: {'met' if total < TARGET_MS else 'MISSED'}"
+        print(f"{accounts} accounts x {holdings} holdings ({len(tables['Prices']) - 1} prices, {repeats} runs):\n"
+              f"  parse + drift + needs_rebalance  median {total:8.2f} ms{verdict}\n"
+              f"    of which parse_household     median {parse:8.2f} ms\n"
+              f"    of which drift + trigger     median {core:8.2f} ms\n"
+              f"  whole DRIFT cell (with render)   median {cell:8.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
