@@ -1,0 +1,167 @@
+"""Lookups the trade list needs, built once per household, and the working ledger.
+
+``Book`` is read-only: prices, each ticker's class and wash group, positions, lots by
+position, and each account's money to invest (``budget``: + to spend, - to raise).
+``Ledger`` is the plan's scratch pad while it is built (shares and lot shares left, cash
+per account, class values, groups sold); it belongs to one ``trade_list`` call.
+
+Money to invest per account (``account_budget``): cash + pending cash flow - reserve.  A
+pending withdrawal not covered by the cash above the reserve must be raised by selling in
+that account (cash never moves between accounts).  An account already below its reserve
+with no withdrawal neither buys nor is forced to sell.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from .bands import band_edges, band_width
+from .cashflow import ClassState
+from .drift import CASH_CLASS, DriftReport
+from .model import MONEY_TOL, SHARE_TOL, Account, Household, Lot, Settings
+
+
+@dataclass(frozen=True)
+class Book:
+    household: Household
+    prices: Mapping[str, float]                         # ticker -> $ per share
+    class_of: Mapping[str, str]                         # ticker -> asset class (Targets spelling)
+    group_of: Mapping[str, str]                         # ticker -> wash group
+    accounts: Mapping[str, Account]
+    positions: Mapping[tuple[str, str], float]          # (account, ticker) -> shares
+    tickers_in: Mapping[tuple[str, str], tuple[str, ...]]  # (account, class) -> tickers, largest first
+    lots: Mapping[tuple[str, str], tuple[Lot, ...]]     # (account, ticker) -> open lots
+    budget: Mapping[str, float]                         # account -> $ to invest (+) or raise (-)
+    tradable: frozenset[str]                            # tradable classes (not the Cash class)
+
+    @property
+    def settings(self) -> Settings:
+        return self.household.settings
+
+    def value(self, account: str, ticker: str) -> float:
+        return self.positions.get((account, ticker), 0.0) * self.prices[ticker]
+
+    def is_taxable(self, account: str) -> bool:
+        known = self.accounts.get(account)
+        return known is None or not known.type.tax_advantaged
+
+
+def account_budget(account: Account, reserve: float) -> float:
+    """$ the account can spend (+) or must raise by selling (-); see the module docstring."""
+    spare = account.cash - reserve
+    if account.cash_flow >= 0:
+        return max(0.0, spare + account.cash_flow)
+    return spare + account.cash_flow
+
+
+def build_book(household: Household, report: DriftReport) -> Book:
+    prices = household.price_map()
+    spelled = {t.asset_class.lower(): t.asset_class for t in household.targets}
+    class_of = {s.ticker: spelled.get(s.asset_class.lower(), s.asset_class) for s in household.securities}
+    positions: dict[tuple[str, str], float] = defaultdict(float)
+    for h in household.holdings:
+        if h.shares > SHARE_TOL and h.ticker in class_of and prices.get(h.ticker, 0) > 0:
+            positions[(h.account, h.ticker)] += h.shares
+    tickers_in: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (account, ticker) in positions:
+        tickers_in[(account, class_of[ticker])].append(ticker)
+    ordered = {key: tuple(sorted(ts, key=lambda t, a=key[0]: (-positions[(a, t)] * prices[t], t)))
+               for key, ts in tickers_in.items()}
+    lots: dict[tuple[str, str], list[Lot]] = defaultdict(list)
+    for lot in household.lots:
+        if lot.shares > SHARE_TOL:
+            lots[(lot.account, lot.ticker)].append(lot)
+    reserve = household.settings.cash_reserve
+    budget = {a.name: account_budget(a, reserve) for a in household.accounts}
+    if report.cash_included:
+        budget = _keep_cash_target(household, report, budget)
+    tradable = frozenset(t.asset_class for t in household.targets
+                         if t.tradable and t.asset_class.lower() != CASH_CLASS)
+    return Book(household, prices, class_of, {s.ticker: s.group for s in household.securities},
+                household.account_map(), dict(positions), ordered,
+                {k: tuple(v) for k, v in lots.items()}, budget, tradable)
+
+
+def _keep_cash_target(household: Household, report: DriftReport, budget: dict[str, float]) -> dict[str, float]:
+    """With a Cash target, keep the Cash class at its target: spend only the cash above it.
+
+    The cash to keep beyond the reserves comes off the accounts' spending pro rata.  Cash
+    below its target is not raised by selling (only withdrawals are).
+    """
+    cash_target = next(t.target for t in household.targets if t.asset_class.lower() == CASH_CLASS)
+    after_flows = report.total + sum(a.cash_flow for a in household.accounts)
+    reserves = household.settings.cash_reserve * len(household.accounts)
+    keep = max(0.0, cash_target * after_flows - reserves)
+    spendable = sum(b for b in budget.values() if b > 0)
+    if spendable <= MONEY_TOL or keep <= 0:
+        return budget
+    share = max(0.0, 1.0 - keep / spendable)
+    return {a: b * share if b > 0 else b for a, b in budget.items()}
+
+
+def class_states(book: Book, report: DriftReport) -> tuple[dict[str, ClassState], float]:
+    """Tradable classes in $ after the pending cash flows; and the household total after them.
+
+    Goals share the investable total (tradable value + money to invest) in proportion to
+    the policy targets: tradable classes are rebalanced around the non-tradable ones.
+    """
+    household = book.household
+    targets = {t.asset_class: t for t in household.targets}
+    invest = sum(book.budget.values())
+    values = {r.asset_class: r.value for r in report.rows}
+    tradable_value = sum(values.get(c, 0.0) for c in book.tradable)
+    investable = max(0.0, tradable_value + invest)
+    if report.cash_included:
+        total = report.total + sum(a.cash_flow for a in household.accounts)
+    else:
+        total = report.total + invest
+    target_sum = sum(targets[c].target for c in book.tradable) or 1.0
+    states = {}
+    for c in sorted(book.tradable):
+        goal = targets[c].target / target_sum * investable
+        weight = goal / total if total > 0 else 0.0
+        low, high = band_edges(weight, band_width(weight, household.settings, targets[c]))
+        states[c] = ClassState(c, values.get(c, 0.0), goal, low * total, high * total)
+    return states, total
+
+
+@dataclass
+class Ledger:
+    """Working state of one plan as it is built (never shared, never an input)."""
+
+    shares_left: dict[tuple[str, str], float]
+    lot_left: dict[tuple[str, str, str], float]     # (account, ticker, lot id) -> shares
+    cash: dict[str, float]                          # account -> $ free to spend (reserve kept)
+    values: dict[str, float]                        # class -> $ after the trades so far
+    gain_room: Optional[float]                      # $ of net gain still allowed (None: no limit)
+    sold_groups: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    loss_groups: set = field(default_factory=set)   # groups sold at a loss by the plan
+    bought_groups: set = field(default_factory=set)
+
+    @classmethod
+    def start(cls, book: Book, states: Mapping[str, ClassState], gain_room: Optional[float]) -> "Ledger":
+        return cls(
+            shares_left=dict(book.positions),
+            lot_left={(lot.account, lot.ticker, lot.lot_id): lot.shares
+                      for lots in book.lots.values() for lot in lots},
+            cash=dict(book.budget),
+            values={c: s.value for c, s in states.items()},
+            gain_room=gain_room,
+        )
+
+    def lots_left(self, book: Book, account: str, ticker: str) -> list[Lot]:
+        """The position's open lots with the shares not yet sold by the plan."""
+        out = []
+        for lot in book.lots.get((account, ticker), ()):
+            left = self.lot_left.get((account, ticker, lot.lot_id), 0.0)
+            if left > SHARE_TOL:
+                out.append(lot if abs(left - lot.shares) <= SHARE_TOL else
+                           Lot(lot.account, lot.ticker, lot.lot_id, lot.acquired, left,
+                               lot.basis_per_share * left, lot.row))
+        return out
+
+    def unknown_basis(self, book: Book, account: str, ticker: str) -> float:
+        """Shares of the position that no open lot accounts for."""
+        in_lots = sum(lot.shares for lot in self.lots_left(book, account, ticker))
+        return max(0.0, self.shares_left.get((account, ticker), 0.0) - in_lots)

@@ -1,0 +1,134 @@
+"""Where new buys go: asset location, which ticker, and how much per account.
+
+Asset location (RULES.md "Household and asset location"; Bogleheads "Tax-efficient fund
+placement", Vanguard 2024) is a design heuristic read from the asset class's *name*:
+
+| class name contains                                   | preferred account types, in order |
+|-------------------------------------------------------|-----------------------------------|
+| bond, fixed income, treasur, tips, reit, real estate, high yield, credit, income | Traditional, HSA, Roth, Taxable |
+| small, emerging, growth, value                        | Roth, HSA, Traditional, Taxable   |
+| stock, equit, international, intl, developed, total, market, index | Taxable, Roth, HSA, Traditional |
+| (anything else)                                       | Traditional, Roth, HSA, Taxable   |
+
+The first matching row wins; ``Targets.Location`` moves its account type to the front.
+
+Which ticker to buy for a class in an account: ``Targets.Buy ticker``, else the class's
+tickers already held there (largest first), else any ticker of the class in Securities.
+A ticker whose wash group the plan sells in the same account is never bought there; one
+whose group had a loss sale in the window (``wash.loss_sale_in_window``) or is sold at a
+loss by the plan is used only when nothing else is left, flagged WASH RISK.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+from .book import Book, Ledger
+from .model import MONEY_TOL, AccountType, AssetClassTarget
+from .selling import WASH_RISK, Order, whole
+from .wash import loss_sale_in_window
+
+ROUNDING = "ROUNDING"
+
+_T, _R, _H, _X = AccountType.TRADITIONAL, AccountType.ROTH, AccountType.HSA, AccountType.TAXABLE
+
+LOCATION_RULES: tuple[tuple[tuple[str, ...], tuple[AccountType, ...]], ...] = (
+    (("bond", "fixed income", "treasur", "tips", "reit", "real estate", "high yield", "credit", "income"),
+     (_T, _H, _R, _X)),
+    (("small", "emerging", "growth", "value"), (_R, _H, _T, _X)),
+    (("stock", "equit", "international", "intl", "developed", "total", "market", "index"), (_X, _R, _H, _T)),
+)
+DEFAULT_LOCATION = (_T, _R, _H, _X)
+
+
+def location_preference(target: Optional[AssetClassTarget], asset_class: str) -> tuple[AccountType, ...]:
+    """Account types in the order new buys of the class prefer them."""
+    name = asset_class.lower()
+    order = next((types for words, types in LOCATION_RULES if any(w in name for w in words)), DEFAULT_LOCATION)
+    if target is not None and target.location:
+        try:
+            first = AccountType(str(target.location).title() if str(target.location).lower() != "hsa" else "HSA")
+        except ValueError:
+            return order
+        return (first,) + tuple(t for t in order if t is not first)
+    return order
+
+
+def class_tickers(book: Book, asset_class: str) -> tuple[str, ...]:
+    """Tickers of the class in Securities with a price, alphabetical."""
+    return tuple(sorted(t for t, c in book.class_of.items() if c == asset_class and book.prices.get(t, 0) > 0))
+
+
+def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
+               target: Optional[AssetClassTarget]) -> Optional[tuple[str, str]]:
+    """(ticker, wash detail or '') to buy the class in the account; None if none can be."""
+    candidates = []
+    if target is not None and target.buy_ticker and book.prices.get(target.buy_ticker, 0) > 0:
+        candidates.append(target.buy_ticker)
+    candidates += book.tickers_in.get((account, asset_class), ())
+    candidates += class_tickers(book, asset_class)
+    best: Optional[tuple[int, str, str]] = None
+    for rank, ticker in enumerate(dict.fromkeys(candidates)):
+        group = book.group_of.get(ticker, ticker)
+        if group in ledger.sold_groups.get(account, ()):
+            continue
+        detail = _wash_conflict(book, ledger, group)
+        score = (1 if detail else 0) * 10_000 + (1 if _sold_elsewhere(ledger, group) else 0) * 1_000 + rank
+        if best is None or score < best[0]:
+            best = (score, ticker, detail)
+    return (best[1], best[2]) if best is not None else None
+
+
+def _sold_elsewhere(ledger: Ledger, group: str) -> bool:
+    return any(group in groups for groups in ledger.sold_groups.values())
+
+
+def _wash_conflict(book: Book, ledger: Ledger, group: str) -> str:
+    if group in ledger.loss_groups:
+        return f"this plan sells {group} at a loss, so buying it would disallow that loss"
+    sold = loss_sale_in_window(book.household, group, book.settings.as_of)
+    if sold is not None:
+        return f"{group} was sold at a loss on {sold:%Y-%m-%d}; buying within 30 days would disallow that loss"
+    return ""
+
+
+def place_buys(book: Book, ledger: Ledger, amounts: Mapping[str, float], purposes: Mapping[str, str],
+               targets: Mapping[str, AssetClassTarget]) -> list[Order]:
+    """Buy ``amounts`` ($ per class) with the cash in each account, by location preference.
+
+    Greedy: (class, account) pairs are taken in order of how much the class prefers the
+    account's type, then the largest need and the most cash.  Whole shares are rounded down
+    so no account overdraws.  Orders are returned, not applied.
+    """
+    need = {c: a for c, a in amounts.items() if a > MONEY_TOL}
+    cash = {a: c for a, c in ledger.cash.items() if c > MONEY_TOL}
+    pairs = []
+    for c in need:
+        prefs = location_preference(targets.get(c), c)
+        for account in cash:
+            kind = book.accounts[account].type if account in book.accounts else AccountType.TAXABLE
+            pairs.append((prefs.index(kind), -need[c], -cash[account], c, account))
+    spend: dict[tuple[str, str, str], float] = {}
+    details: dict[tuple[str, str, str], str] = {}
+    for _, _, _, c, account in sorted(pairs):
+        amount = min(need[c], cash[account])
+        if amount <= MONEY_TOL:
+            continue
+        choice = buy_ticker(book, ledger, account, c, targets.get(c))
+        if choice is None:
+            continue
+        key = (account, choice[0], c)
+        spend[key] = spend.get(key, 0.0) + amount
+        details[key] = choice[1]
+        need[c] -= amount
+        cash[account] -= amount
+    orders = []
+    for (account, ticker, c), dollars in spend.items():
+        price = book.prices[ticker]
+        shares = whole(dollars / price, up=False) if book.settings.whole_shares else dollars / price
+        detail = details[(account, ticker, c)]
+        flags = (WASH_RISK,) if detail else ()
+        if shares <= 0:     # less than one whole share: reported, not bought
+            shares, flags = dollars / price, (ROUNDING,) + flags
+        orders.append(Order(account, ticker, c, "BUY", shares, price, purposes.get(c, "rebalance"),
+                            flags=flags, detail=detail))
+    return orders

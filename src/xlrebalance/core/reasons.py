@@ -1,0 +1,88 @@
+"""One plain sentence per trade-list row, in the client's words.
+
+Weights quoted are today's (the DRIFT table's); dollar amounts are rounded to whole
+dollars in the text only.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+from .drift import DriftRow
+from .lots import format_shares
+from .model import Account, LotMethod, Settings
+from .triggers import pct
+from .selling import Order
+
+
+def money(amount: float) -> str:
+    """1234.5 -> '$1,235'; -20 -> '-$20'."""
+    return f"-${-amount:,.0f}" if amount < 0 else f"${amount:,.0f}"
+
+
+def band_text(row: DriftRow) -> str:
+    return f"{pct(row.band_low)[:-1]}\u2013{pct(row.band_high)}"
+
+
+def standing(row: Optional[DriftRow], asset_class: str) -> str:
+    """'Bonds: 45.1% of the household, above the 35–45% band' or '... against a 40% target'."""
+    if row is None:
+        return f"{asset_class}: no target"
+    share = f"{row.asset_class}: {pct(row.weight)} of the household"
+    if row.side > 0:
+        return f"{share}, above the {band_text(row)} band"
+    if row.side < 0:
+        return f"{share}, below the {band_text(row)} band"
+    return f"{share} against a {pct(row.target)} target"
+
+
+def where(account: Optional[Account], name: str) -> str:
+    return f"the {name}" if name.isupper() else name
+
+
+def _head(order: Order) -> str:
+    verb = "Sell" if order.action == "SELL" else "Buy"
+    return f"{verb} {format_shares(order.shares)} sh of {order.ticker} in {where(None, order.account)}"
+
+
+def _tax_tail(order: Order, account: Optional[Account], settings: Settings, est_tax: float) -> str:
+    if account is not None and account.type.tax_advantaged:
+        return f"selling in {where(account, order.account)} ({account.type.value}) costs no tax"
+    method = settings.lot_method.value if settings.lot_method is not LotMethod.SPECID else "your chosen"
+    side = "saves" if est_tax < 0 else "costs about"
+    return f"sold from {method} lots in a taxable account, which {side} {money(abs(est_tax))} in tax"
+
+
+def sell_reason(order: Order, rows: Mapping[str, DriftRow], account: Optional[Account], settings: Settings,
+                est_tax: float, context: str = "") -> str:
+    row = rows.get(order.asset_class)
+    tail = _tax_tail(order, account, settings, est_tax)
+    if order.purpose == "withdrawal":
+        text = f"{_head(order)} to raise the {context} withdrawal: {standing(row, order.asset_class)}; {tail}"
+    elif order.purpose == "fund":
+        text = (f"{_head(order)} to pay for {context}: {standing(row, order.asset_class)}, "
+                f"the most over-weight class inside its band; {tail}")
+    else:
+        text = f"{_head(order)}: {standing(row, order.asset_class)}; {tail}"
+    return _with_detail(text, order)
+
+
+def buy_reason(order: Order, rows: Mapping[str, DriftRow], account: Optional[Account], preferred: bool,
+               from_sales: bool) -> str:
+    row = rows.get(order.asset_class)
+    money_from = "with the sale proceeds" if from_sales else "with the cash available"
+    text = f"{_head(order)} {money_from}: {standing(row, order.asset_class)}"
+    if preferred and account is not None:
+        text += f"; {order.asset_class} is best held in {account.type.value.lower()} accounts"
+    return _with_detail(text, order)
+
+
+def _with_detail(text: str, order: Order) -> str:
+    if order.detail:
+        return f"{text}. Wash risk: {order.detail}."
+    return text + "."
+
+
+def hold_reason(order: Order, why: str) -> str:
+    verb = "sell" if order.action == "SELL" else "buy"
+    return f"Not traded: would {verb} {format_shares(order.shares)} sh of {order.ticker} in " \
+           f"{where(None, order.account)} ({money(order.amount)}), but {why}."

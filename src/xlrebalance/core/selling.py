@@ -1,0 +1,227 @@
+"""Selling an asset class in accounts: whole shares, lots, wash-sale safety, gain budget.
+
+``Order`` is one planned trade before its reason is written.  Two ways to sell:
+
+- ``sell_sheltered``: a tax-advantaged account, largest position of the class first;
+  no lots, no tax.
+- ``sell_taxable``: one or more taxable accounts pooled; every open lot of the class is
+  ranked by the lot method (``lots.LOT_ORDER``), with loss lots a purchase would wash
+  (``wash.purchase_in_window``, past or planned, any account) and gain lots about to turn
+  long-term moved last, and shares of unknown basis (holding larger than its lots) after
+  everything.  Options stop at gain lots (``losses_only``) or at the gain budget.
+
+Shares sold are rounded *up* to whole shares (so the cash raised covers what was asked)
+unless a limit (budget, losses only) is what stopped the sale; then *down*.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+from .book import Book, Ledger
+from .lots import LOT_ORDER, LotUse, Sale, turns_long_term_soon, use_up
+from .model import MONEY_TOL, SHARE_TOL, Lot
+from .wash import purchase_in_window
+
+WASH_RISK = "WASH RISK"
+UNKNOWN_BASIS = "UNKNOWN BASIS"
+GAIN_BUDGET = "GAIN BUDGET"
+LOSSES_ONLY = "LOSSES ONLY"
+
+
+@dataclass(frozen=True)
+class Order:
+    """A planned trade.  ``purpose``: withdrawal | rebalance | fund | deposit."""
+
+    account: str
+    ticker: str
+    asset_class: str
+    action: str                         # "BUY" or "SELL"
+    shares: float
+    price: float
+    purpose: str
+    uses: tuple[LotUse, ...] = ()
+    flags: tuple[str, ...] = ()
+    detail: str = ""                    # extra words for the reason (wash conflict, ...)
+
+    @property
+    def amount(self) -> float:
+        return self.shares * self.price
+
+    @property
+    def st_gain(self) -> float:
+        return sum(u.gain for u in self.uses if u.term == "ST")
+
+    @property
+    def lt_gain(self) -> float:
+        return sum(u.gain for u in self.uses if u.term == "LT")
+
+
+def whole(shares: float, up: bool) -> float:
+    """Whole shares, rounded up or down (a hair of float noise is not a share)."""
+    return float(math.ceil(shares - 1e-6) if up else math.floor(shares + 1e-6))
+
+
+def sell_shares(book: Book, wanted: float, available: float, up: bool = True) -> float:
+    """Shares to sell for ``wanted`` shares: whole when set, never more than ``available``."""
+    shares = whole(wanted, up) if book.settings.whole_shares else wanted
+    return max(0.0, min(shares, available))
+
+
+def apply(book: Book, ledger: Ledger, order: Order) -> None:
+    """Record ``order`` in the ledger: shares, lots, cash, class value, groups, gain room."""
+    sign = -1.0 if order.action == "SELL" else 1.0
+    key = (order.account, order.ticker)
+    ledger.shares_left[key] = ledger.shares_left.get(key, 0.0) + sign * order.shares
+    ledger.cash[order.account] = ledger.cash.get(order.account, 0.0) - sign * order.amount
+    if order.asset_class in ledger.values:
+        ledger.values[order.asset_class] += sign * order.amount
+    group = book.group_of.get(order.ticker, order.ticker)
+    if order.action == "BUY":
+        ledger.bought_groups.add(group)
+        return
+    ledger.sold_groups[order.account].add(group)
+    for use in order.uses:
+        if use.lot is not None:
+            lot_key = (order.account, order.ticker, use.lot.lot_id)
+            ledger.lot_left[lot_key] = ledger.lot_left.get(lot_key, 0.0) - use.shares
+        if use.gain < -MONEY_TOL:
+            ledger.loss_groups.add(group)
+    if book.is_taxable(order.account) and ledger.gain_room is not None:
+        ledger.gain_room -= order.st_gain + order.lt_gain
+
+
+def sell_sheltered(book: Book, ledger: Ledger, account: str, asset_class: str, dollars: float,
+                   purpose: str) -> list[Order]:
+    """Sell ``dollars`` of the class in a tax-advantaged account, largest position first.
+
+    The orders are returned, not applied: the caller applies the ones it keeps."""
+    orders: list[Order] = []
+    left = dollars
+    for ticker in book.tickers_in.get((account, asset_class), ()):
+        if left <= MONEY_TOL:
+            break
+        price = book.prices[ticker]
+        shares = sell_shares(book, left / price, ledger.shares_left.get((account, ticker), 0.0))
+        if shares > SHARE_TOL:
+            order = Order(account, ticker, asset_class, "SELL", shares, price, purpose)
+            orders.append(order)
+            left -= order.amount
+    return orders
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    account: str
+    ticker: str
+    lot: Optional[Lot]          # None: shares of unknown basis
+    shares: float
+    risky: bool                 # a loss lot a purchase in the window would wash
+    key: tuple
+
+
+@dataclass(frozen=True)
+class TaxableResult:
+    orders: tuple[Order, ...]
+    stopped: Optional[str]      # GAIN_BUDGET or LOSSES_ONLY when a limit left dollars unsold
+    unsold: float               # $ asked for but not sold because of that limit
+
+
+def sell_taxable(book: Book, ledger: Ledger, accounts: Sequence[str], asset_class: str, dollars: float,
+                 purpose: str, *, losses_only: bool = False, budget: bool = True) -> TaxableResult:
+    """Sell ``dollars`` of the class across taxable ``accounts``, least-tax lots first.
+
+    The orders are returned, not applied: the caller applies the ones it keeps."""
+    ranked = sorted(_candidates(book, ledger, accounts, asset_class), key=lambda c: c.key)
+    wanted: dict[tuple[str, str], float] = {}
+    limited: set[tuple[str, str]] = set()
+    left, room, stopped = dollars, ledger.gain_room, None
+    for cand in ranked:
+        if left <= MONEY_TOL:
+            break
+        price = book.prices[cand.ticker]
+        take = min(cand.shares, left / price)
+        gain_ps = price - (cand.lot.basis_per_share if cand.lot is not None else 0.0)
+        position = (cand.account, cand.ticker)
+        if losses_only and gain_ps > -1e-9:
+            stopped = LOSSES_ONLY
+            continue
+        if budget and room is not None and gain_ps > 1e-9 and take * gain_ps > room:
+            take = max(0.0, room / gain_ps)
+            stopped, limited = GAIN_BUDGET, limited | {position}
+        if take > SHARE_TOL:
+            wanted[position] = wanted.get(position, 0.0) + take
+            left -= take * price
+            if room is not None:
+                room -= take * gain_ps
+    unsold = left if stopped else 0.0
+    orders = tuple(_position_order(book, ledger, position, asset_class, shares, purpose,
+                                   up=position not in limited and not losses_only,
+                                   eligible=[c for c in ranked if (c.account, c.ticker) == position
+                                             and not (losses_only and not _at_loss(book, c))],
+                                   flag_budget=position in limited)
+                   for position, shares in wanted.items())
+    orders = tuple(o for o in orders if o is not None)
+    return TaxableResult(orders, stopped, max(0.0, unsold))
+
+
+def _candidates(book: Book, ledger: Ledger, accounts: Iterable[str], asset_class: str) -> list[_Candidate]:
+    method = LOT_ORDER[book.settings.lot_method]
+    out: list[_Candidate] = []
+    for account in accounts:
+        for ticker in book.tickers_in.get((account, asset_class), ()):
+            sale = Sale.from_settings(book.prices[ticker], book.settings)
+            for lot in ledger.lots_left(book, account, ticker):
+                risky = _washes(book, lot, sale)
+                out.append(_Candidate(account, ticker, lot, lot.shares, risky,
+                                      (0, risky, turns_long_term_soon(lot, sale), method(lot, sale))))
+            unknown = ledger.unknown_basis(book, account, ticker)
+            if unknown > SHARE_TOL:
+                out.append(_Candidate(account, ticker, None, unknown, False, (1, account, ticker)))
+    return out
+
+
+def _at_loss(book: Book, cand: _Candidate) -> bool:
+    return cand.lot is not None and book.prices[cand.ticker] < cand.lot.basis_per_share - 1e-9
+
+
+def _washes(book: Book, lot: Lot, sale: Sale) -> bool:
+    """Selling this lot at a loss today would be washed by a purchase in the window."""
+    if sale.price >= lot.basis_per_share:
+        return False
+    group = book.group_of.get(lot.ticker, lot.ticker)
+    return purchase_in_window(book.household, group, sale.on, exclude=(lot.account, lot.lot_id)) is not None
+
+
+def _position_order(book: Book, ledger: Ledger, position: tuple[str, str], asset_class: str, shares: float,
+                    purpose: str, *, up: bool, eligible: list[_Candidate], flag_budget: bool) -> Optional[Order]:
+    account, ticker = position
+    price = book.prices[ticker]
+    count = sell_shares(book, shares, ledger.shares_left.get(position, 0.0), up=up)
+    if count <= SHARE_TOL:
+        return None
+    sale = Sale.from_settings(price, book.settings)
+    lots = [c.lot for c in eligible if c.lot is not None]
+    unknown = sum(c.shares for c in eligible if c.lot is None)
+    uses = use_up(lots, count, sale, unknown)
+    count = sum(u.shares for u in uses)
+    risky = {c.lot.lot_id for c in eligible if c.risky and c.lot is not None}
+    flags = []
+    detail = ""
+    if any(u.lot is not None and u.lot.lot_id in risky and u.gain < -MONEY_TOL for u in uses):
+        flags.append(WASH_RISK)
+        detail = _wash_detail(book, uses, risky, sale)
+    if any(u.lot is None for u in uses):
+        flags.append(UNKNOWN_BASIS)
+    if flag_budget:
+        flags.append(GAIN_BUDGET)
+    return Order(account, ticker, asset_class, "SELL", count, price, purpose, uses, tuple(flags), detail)
+
+
+def _wash_detail(book: Book, uses: Sequence[LotUse], risky: set, sale: Sale) -> str:
+    lot = next(u.lot for u in uses if u.lot is not None and u.lot.lot_id in risky)
+    group = book.group_of.get(lot.ticker, lot.ticker)
+    buy = purchase_in_window(book.household, group, sale.on, exclude=(lot.account, lot.lot_id))
+    when = f"{buy.ticker} bought in {buy.account} on {buy.date:%Y-%m-%d}" if buy is not None else "a purchase"
+    return f"the loss on lot {lot.lot_id} would be disallowed as a wash sale ({when})"

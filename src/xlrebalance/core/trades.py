@@ -1,0 +1,314 @@
+"""TRADE_LIST: the household-wide, tax-aware trades that bring it back inside its policy.
+
+The plan is built in four steps (RULES.md "Cash flows first", "Household and asset
+location", "Lots", "Wash sales", "When not to trade"):
+
+1. **Withdrawals**: an account with a pending withdrawal larger than its spare cash sells
+   in that account (cash never moves between accounts), the household's most over-weight
+   classes first (water-filling).
+2. **Deposits**: spare cash (cash + deposits - reserve) is water-filled into the most
+   under-weight classes (``cashflow.class_plan``).
+3. **Rebalance**, only if a tradable class is still outside its band after the cash flows:
+   out-of-band classes go to ``Rebalance to``; the rest of the household balances.  Sales
+   happen in tax-advantaged accounts first; then in taxable accounts per ``Taxable sells``
+   (Last resort: only down to the band edge; Allowed; Losses only; Never), with lots by
+   ``Lot method``, never past the gain budget, and not at all when the estimated tax is
+   more than the dollars by which the class is outside its band.
+4. **Buys** with the cash each account has, by asset-location preference
+   (``placement``), whole shares rounded down.
+
+Guards never drop a trade silently: a trade the plan would make but does not (below the
+minimum, tax cost above benefit) is a HOLD row with its reason; what limits the plan as a
+whole (gain budget, withdrawals, rounding residual, Taxable sells) is a NOTE row.  Money is
+rounded to cents in one place, ``to_trade``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from .book import Book, Ledger, build_book, class_states
+from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
+from .drift import DriftReport, DriftRow, drift_report
+from .lots import describe_lots, format_shares
+from .model import MONEY_TOL, Household, TaxableSells
+from .placement import ROUNDING, location_preference, place_buys
+from .reasons import buy_reason, hold_reason, money, sell_reason, standing
+from .selling import Order, apply, sell_sheltered, sell_taxable
+from .tax import estimate_tax, gain_budget_left, round_money, tax_on_gain
+from .triggers import decide
+
+BELOW_MINIMUM = "BELOW MINIMUM"
+TAX_COST = "TAX COST > BENEFIT"
+
+
+@dataclass(frozen=True)
+class Trade:
+    """One row of TRADE_LIST.  ``action``: BUY, SELL, HOLD (a trade not made, see reason) or
+    NOTE (a remark on the whole plan).  Money in $ rounded to cents; shares in shares."""
+
+    account: str
+    ticker: str
+    action: str
+    shares: float
+    price: float
+    amount: float
+    lots: str = ""
+    st_gain: float = 0.0
+    lt_gain: float = 0.0
+    est_tax: float = 0.0
+    flags: tuple[str, ...] = ()
+    reason: str = ""
+
+    def row(self) -> tuple:
+        """Account, Ticker, Action, Shares, Price, Amount, Lots, ST gain, LT gain, Est. tax,
+        Flags, Reason (the registry's TRADE_LIST order)."""
+        if self.action == "NOTE":
+            return (None, None, "NOTE", None, None, None, None, None, None, None,
+                    ", ".join(self.flags), self.reason)
+        return (self.account, self.ticker, self.action, self.shares, self.price, self.amount, self.lots,
+                self.st_gain, self.lt_gain, self.est_tax, ", ".join(self.flags), self.reason)
+
+
+@dataclass(frozen=True)
+class TradePlan:
+    trades: tuple[Trade, ...]           # BUY and SELL rows to execute
+    held: tuple[Trade, ...] = ()        # HOLD rows: trades considered and not made
+    notes: tuple[str, ...] = ()         # what limited the plan (also NOTE rows)
+    cash_left: Mapping[str, float] = field(default_factory=dict)  # $ above reserve left per account
+    est_tax: float = 0.0                # $ tax of the plan's sales, netted with the year so far
+
+    def rows(self) -> tuple[Trade, ...]:
+        notes = tuple(Trade("", "", "NOTE", 0.0, 0.0, 0.0, reason=n) for n in self.notes)
+        return self.trades + self.held + notes
+
+
+@dataclass
+class _Work:
+    """The plan while it is built (one call of ``trade_list``)."""
+
+    household: Household
+    book: Book
+    ledger: Ledger
+    states: dict[str, ClassState]
+    report: DriftReport
+    orders: list[Order] = field(default_factory=list)
+    held: list[tuple[Order, str, str]] = field(default_factory=list)   # (order, flag, why)
+    notes: list[str] = field(default_factory=list)
+    withdrawals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> dict[str, DriftRow]:
+        return {r.asset_class: r for r in self.report.rows}
+
+    def keep(self, order: Order) -> bool:
+        """Apply ``order`` unless it is below the minimum trade (withdrawal sales are kept)."""
+        minimum = self.household.settings.minimum_trade
+        if order.amount < minimum - MONEY_TOL and order.purpose != "withdrawal":
+            self.held.append((order, BELOW_MINIMUM, f"it is below the {money(minimum)} minimum trade"))
+            return False
+        apply(self.book, self.ledger, order)
+        self.orders.append(order)
+        return True
+
+
+def trade_list(household: Household, *, realized: Optional[tuple[float, float]] = None) -> TradePlan:
+    """The trade list for ``household``.
+
+    ``realized`` = this year's realized (short-term, long-term) gains in $, for the gain
+    budget and the netted tax; by default replayed from Transactions (``realized.py``).
+    """
+    report = drift_report(household)
+    book = build_book(household, report)
+    states, _ = class_states(book, report)
+    realized_st, realized_lt = realized if realized is not None else _realized(household)
+    room = gain_budget_left(household.settings, realized_st, realized_lt)
+    work = _Work(household, book, Ledger.start(book, states, room), states, report)
+    _raise_withdrawals(work)
+    deposit = sum(b for b in book.budget.values() if b > 0)
+    plan = class_plan(states, dict(work.ledger.values), deposit, household.settings.rebalance_to)
+    _rebalance_sells(work, plan)
+    _buys(work, plan)
+    return _finish(work, plan, realized_st, realized_lt)
+
+
+def _realized(household: Household) -> tuple[float, float]:
+    if not any(tx.action.value == "Sell" for tx in household.transactions):
+        return 0.0, 0.0
+    from .realized import tax_ledger
+
+    totals = tax_ledger(household).totals
+    return totals.st, totals.lt
+
+
+def _sell_in(work: _Work, account: str, asset_class: str, dollars: float, purpose: str, **options) -> list[Order]:
+    """Sell in one account (sheltered or taxable); orders not yet applied."""
+    book = work.book
+    if not book.is_taxable(account):
+        return sell_sheltered(book, work.ledger, account, asset_class, dollars, purpose)
+    return list(sell_taxable(book, work.ledger, [account], asset_class, dollars, purpose, **options).orders)
+
+
+def _raise_withdrawals(work: _Work) -> None:
+    book, ledger = work.book, work.ledger
+    for account in sorted(a for a, b in book.budget.items() if b < -MONEY_TOL):
+        need = -book.budget[account]
+        work.withdrawals[account] = need
+        held = {c: sum(book.value(account, t) for t in book.tickers_in.get((account, c), ()))
+                for c in work.states}
+        plan = raise_withdrawal(work.states, ledger.values, need, held)
+        for c in sorted(plan, key=lambda k: -plan[k]):
+            if plan[c] > MONEY_TOL and ledger.cash[account] < -MONEY_TOL:
+                for order in _sell_in(work, account, c, min(plan[c], -ledger.cash[account]), "withdrawal",
+                                      budget=False):
+                    work.keep(order)
+        work.notes.append(f"A {money(need)} withdrawal from {account} is pending: it is raised first, "
+                          f"from the most over-weight holdings there, and the rest of the plan is built after it.")
+        if ledger.cash[account] < -MONEY_TOL:
+            work.notes.append(f"{account} holds too little that may be sold to raise its withdrawal: "
+                              f"{money(-ledger.cash[account])} short.")
+
+
+def _rebalance_sells(work: _Work, plan: ClassPlan) -> None:
+    sells = {c: -a for c, a in plan.rebalance.items() if a < -MONEY_TOL}
+    for c in sorted(sells, key=lambda k: (-sells[k], k)):
+        _sell_class(work, c, sells[c], "rebalance" if c in plan.breached else "fund", plan)
+
+
+def _sell_class(work: _Work, asset_class: str, dollars: float, purpose: str, plan: ClassPlan) -> None:
+    """Sell ``dollars`` of the class: tax-advantaged accounts first, then taxable per policy."""
+    book, ledger, settings = work.book, work.ledger, work.household.settings
+    holders = sorted({a for (a, c) in book.tickers_in if c == asset_class},
+                     key=lambda a: (-sum(book.value(a, t) for t in book.tickers_in[(a, asset_class)]), a))
+    left = dollars
+    for account in (a for a in holders if not book.is_taxable(a)):
+        if left <= MONEY_TOL:
+            break
+        for order in sell_sheltered(book, ledger, account, asset_class, left, purpose):
+            if work.keep(order):
+                left -= order.amount
+    taxable = [a for a in holders if book.is_taxable(a)]
+    if left <= settings.minimum_trade or not taxable:
+        return
+    policy = settings.taxable_sells
+    benefit = _benefit(work, asset_class, purpose, plan)
+    cap = min(left, benefit) if policy is TaxableSells.LAST_RESORT else left
+    if policy is TaxableSells.NEVER or cap <= MONEY_TOL:
+        work.notes.append(f"{money(left)} of {asset_class} would have to be sold in a taxable account, but "
+                          f"Taxable sells is set to {policy.value}: {standing(work.rows.get(asset_class), asset_class)}.")
+        return
+    result = sell_taxable(book, ledger, taxable, asset_class, cap, purpose,
+                          losses_only=policy is TaxableSells.LOSSES_ONLY)
+    tax = sum(_linear_tax(o, work) for o in result.orders)
+    if tax > benefit + MONEY_TOL:
+        why = (f"its estimated tax ({money(tax)} in all) is more than the {money(benefit)} by which "
+               f"the household is outside its bands")
+        work.held.extend((o, TAX_COST, why) for o in result.orders)
+        return
+    for order in result.orders:
+        work.keep(order)
+    if result.stopped:
+        limit = "the gain budget for the year is used up" if result.stopped == "GAIN BUDGET" else \
+            "Taxable sells is set to Losses only"
+        work.notes.append(f"{money(result.unsold)} of {asset_class} was left unsold in taxable accounts: {limit}.")
+
+
+def _benefit(work: _Work, asset_class: str, purpose: str, plan: ClassPlan) -> float:
+    """$ outside the bands that this sale fixes: the class above its band edge, or (when it
+    pays for other classes) those classes below theirs."""
+    values = work.ledger.values
+    if purpose == "rebalance":
+        return max(0.0, values[asset_class] - work.states[asset_class].high)
+    return sum(max(0.0, work.states[c].low - values[c]) for c in plan.breached)
+
+
+def _linear_tax(order: Order, work: _Work) -> float:
+    settings = work.household.settings
+    return tax_on_gain(order.st_gain, "ST", settings) + tax_on_gain(order.lt_gain, "LT", settings)
+
+
+def _buys(work: _Work, plan: ClassPlan) -> None:
+    ledger = work.ledger
+    cash = sum(max(0.0, c) for c in ledger.cash.values())
+    gaps = {c: s.goal - ledger.values[c] for c, s in work.states.items()}
+    caps = {c: max(0.0, plan.flows.get(c, 0.0)) + max(0.0, plan.rebalance.get(c, 0.0)) for c in work.states}
+    amounts = water_fill(gaps, cash, caps)
+    rest = cash - sum(amounts.values())
+    if rest > MONEY_TOL:
+        extra = water_fill({c: gaps[c] - amounts[c] for c in gaps}, rest)
+        amounts = {c: amounts[c] + extra[c] for c in amounts}
+    purposes = {c: "deposit" if plan.flows.get(c, 0.0) >= plan.rebalance.get(c, 0.0) else "rebalance"
+                for c in amounts}
+    targets = {t.asset_class: t for t in work.household.targets}
+    for order in place_buys(work.book, ledger, amounts, purposes, targets):
+        if ROUNDING in order.flags:
+            if order.amount >= 1.0:
+                work.held.append((order, "", "it is less than one whole share"))
+        else:
+            work.keep(order)
+
+
+def _finish(work: _Work, plan: ClassPlan, realized_st: float, realized_lt: float) -> TradePlan:
+    trades = tuple(to_trade(o, work) for o in sorted(work.orders, key=_row_order))
+    held = tuple(_held_trade(o, flag, why, work) for o, flag, why in work.held)
+    notes = list(work.notes)
+    _residual_notes(work, notes)
+    st = sum(t.st_gain for t in trades)
+    lt = sum(t.lt_gain for t in trades)
+    settings = work.household.settings
+    plan_tax = round_money(estimate_tax(st, lt, settings, realized_st=realized_st, realized_lt=realized_lt))
+    if any(t.lots for t in trades):
+        notes.append(f"Estimated tax on this plan's taxable sales: {money(plan_tax)}, after netting with this "
+                     f"year's realized gains (an upper-bound estimate, not tax advice).")
+    if plan.breached:
+        decision = decide(work.household, work.report)
+        if not decision.needed:
+            notes.append(f"The policy does not call for a rebalance today: {decision.reason}")
+    cash_left = {a: round_money(max(0.0, c)) for a, c in work.ledger.cash.items()}
+    return TradePlan(trades, held, tuple(notes), cash_left, plan_tax)
+
+
+def _row_order(order: Order) -> tuple:
+    return (0 if order.action == "SELL" else 1, order.account, order.ticker)
+
+
+def _residual_notes(work: _Work, notes: list[str]) -> None:
+    traded = {o.account for o in work.orders} | {a for a, b in work.book.budget.items() if b > MONEY_TOL}
+    for account in sorted(traded):
+        left = work.ledger.cash.get(account, 0.0)
+        if left >= 1.0:
+            notes.append(f"Whole shares and the minimum trade leave {money(left)} uninvested in {account}.")
+
+
+def to_trade(order: Order, work: _Work) -> Trade:
+    """An order as a TRADE_LIST row: the one place money is rounded to cents."""
+    account = work.book.accounts.get(order.account)
+    est_tax = round_money(_linear_tax(order, work))
+    if order.action == "SELL":
+        context = money(work.withdrawals.get(order.account, 0.0)) if order.purpose == "withdrawal" else \
+            " and ".join(work.states[c].asset_class for c in _breached_under(work))
+        reason = sell_reason(order, work.rows, account, work.household.settings, est_tax, context)
+    else:
+        prefs = location_preference(next((t for t in work.household.targets
+                                          if t.asset_class == order.asset_class), None), order.asset_class)
+        from_sales = any(o.account == order.account and o.action == "SELL" for o in work.orders)
+        reason = buy_reason(order, work.rows, account, account is not None and account.type is prefs[0], from_sales)
+    return Trade(order.account, order.ticker, order.action, order.shares, order.price,
+                 round_money(order.amount), describe_lots(order.uses), round_money(order.st_gain),
+                 round_money(order.lt_gain), est_tax, order.flags, reason)
+
+
+def _breached_under(work: _Work) -> list[str]:
+    rows = work.rows
+    under = [c for c in work.states if rows.get(c) is not None and rows[c].side < 0]
+    return under or [c for c in work.states if rows.get(c) is not None and rows[c].weight < rows[c].target]
+
+
+def _held_trade(order: Order, flag: str, why: str, work: _Work) -> Trade:
+    return Trade(order.account, order.ticker, "HOLD", order.shares, order.price, round_money(order.amount),
+                 describe_lots(order.uses), round_money(order.st_gain), round_money(order.lt_gain),
+                 round_money(_linear_tax(order, work)), tuple(f for f in (flag,) + order.flags if f),
+                 hold_reason(order, why))
+
+
+__all__ = ["Trade", "TradePlan", "trade_list", "format_shares"]
