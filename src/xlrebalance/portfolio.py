@@ -64,8 +64,10 @@ class Portfolio:
     def errors(self) -> list[Issue]:
         return [i for i in self.household.issues if i.is_error]
 
-    def _valid(self) -> Household:
-        if self.errors:
+    def _valid(self, tables: Optional[tuple[str, ...]] = None) -> Household:
+        """The household, or ``InputError`` if it has errors; with ``tables``, only errors in
+        those tables (or in none) block: an answer is not held up by a table it never reads."""
+        if any(tables is None or i.table is None or i.table in tables for i in self.errors):
             raise InputError(self.household.issues)
         return self.household
 
@@ -93,12 +95,19 @@ class Portfolio:
     def rebalance_reason(self) -> str:
         return self.decision().reason
 
+    def trade_plan(self) -> "TradePlan":
+        """The trade list as values (``core.trades.TradePlan``): trades, held trades, notes."""
+        from .core.trades import trade_list
+
+        return trade_list(self._valid())
+
     def trade_list(self) -> pd.DataFrame:
-        raise NotImplementedError("trade_list is not built yet")
+        """TRADE_LIST: BUY/SELL rows, then HOLD rows (trades not made, with why) and NOTE rows."""
+        return frame("TRADE_LIST", [trade.row() for trade in self.trade_plan().rows()])
 
     def tax_ledger(self) -> TaxLedger:
         """This year's sales replayed under the wash-sale rules (rows, open lots, totals)."""
-        return tax_ledger(self._valid())
+        return tax_ledger(self._valid(layout().function("REALIZED_GAINS").args))
 
     def harvest_candidates(self) -> pd.DataFrame:
         """HARVEST_CANDIDATES: lots worth selling for their loss, ranked by est. saving ($).

@@ -18,7 +18,7 @@ def cross_check(household: Household, present: Mapping[str, bool]) -> list[Issue
     if not present.get("Prices"):
         issues.append(Issue("missing_table", "The Prices table is missing; add it or refresh prices.", "Prices"))
     issues += _holding_checks(household, present)
-    issues += _lot_checks(household)
+    issues += _lot_checks(household, compare_holdings=present.get("Holdings", True))
     return issues
 
 
@@ -59,7 +59,7 @@ def _holding_checks(household: Household, present: Mapping[str, bool]) -> list[I
     return _dedupe(issues)
 
 
-def _lot_checks(household: Household) -> list[Issue]:
+def _lot_checks(household: Household, compare_holdings: bool = True) -> list[Issue]:
     issues: list[Issue] = []
     accounts = household.account_map()
     lot_shares: dict[tuple[str, str], float] = defaultdict(float)
@@ -70,6 +70,8 @@ def _lot_checks(household: Household) -> list[Issue]:
                                 f"{lot.acquired:%Y-%m-%d}, after the as-of date; a planned purchase belongs "
                                 "in Transactions.", "Lots", lot.row, "Acquired", ticker=lot.ticker,
                                 account=lot.account))
+    if not compare_holdings:  # no Holdings table given (e.g. REALIZED_GAINS): nothing to compare
+        return issues
     held = {(h.account, h.ticker): h for h in household.holdings}
     for key, shares in lot_shares.items():
         holding = held.get(key)

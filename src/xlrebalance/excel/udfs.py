@@ -57,9 +57,10 @@ def table_answer(function: str, tables: Mapping[str, Any]) -> Rows:
         portfolio = _portfolio(tables)
         frame = getattr(portfolio, spec.method)()
         rows = render_frame(frame, spec.columns) + _totals_rows(frame, len(spec.columns))
-        return rows + render_warnings(portfolio.issues, len(spec.columns))
+        issues = _about(spec.args, portfolio.issues) + list(getattr(frame, "attrs", {}).get("issues") or ())
+        return rows + render_warnings(_unique(issues), len(spec.columns))
     except InputError as exc:
-        return render_issues(exc.issues)
+        return render_issues(_about(spec.args, exc.issues))
     except NotImplementedError:
         return render_message(_not_available(function))
     except Exception as exc:  # a bug: say so in the cell, never a traceback
@@ -77,9 +78,10 @@ def rebalance_answer(tables: Mapping[str, Any], reason: bool = False) -> Any:
         portfolio = _portfolio(tables)
         if not reason:
             return bool(portfolio.needs_rebalance())
-        return str(portfolio.rebalance_reason()) + _warning_note(portfolio.issues)
+        issues = _about(layout().function("NEEDS_REBALANCE").args, portfolio.issues)
+        return str(portfolio.rebalance_reason()) + _warning_note(issues)
     except InputError as exc:
-        return _first_issue_text(exc.issues)
+        return _first_issue_text(_about(layout().function("NEEDS_REBALANCE").args, exc.issues))
     except NotImplementedError:
         return _not_available("NEEDS_REBALANCE")
     except Exception as exc:
@@ -89,6 +91,16 @@ def rebalance_answer(tables: Mapping[str, Any], reason: bool = False) -> Any:
 
 def _portfolio(tables: Mapping[str, Any]) -> Portfolio:
     return Portfolio.from_tables(dict(tables))
+
+
+def _about(tables, issues) -> list:
+    """The issues a function's user can act on: those in its own tables or in none.
+    (REALIZED_GAINS is not given Holdings, so "Holdings has no rows" is not its business.)"""
+    return [i for i in issues if i.table is None or i.table in tables]
+
+
+def _unique(issues) -> list:
+    return list(dict.fromkeys(issues))
 
 
 def _totals_rows(frame, width: int) -> Rows:
