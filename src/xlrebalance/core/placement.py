@@ -13,7 +13,8 @@ placement", Vanguard 2024) is a design heuristic read from the asset class's *na
 The first matching row wins; ``Targets.Location`` moves its account type to the front.
 
 Which ticker to buy for a class in an account: ``Targets.Buy ticker``, else the class's
-tickers already held there (largest first), else any ticker of the class in Securities.
+tickers already held there (largest first), else held elsewhere in the household (largest
+first), else any ticker of the class in Securities (alphabetical).
 A ticker whose wash group the plan sells in the same account is never bought there; one
 whose group had a loss sale in the window (``wash.loss_sale_in_window``) or is sold at a
 loss by the plan is used only when nothing else is left, flagged WASH RISK.
@@ -58,6 +59,15 @@ def class_tickers(book: Book, asset_class: str) -> tuple[str, ...]:
     return tuple(sorted(t for t, c in book.class_of.items() if c == asset_class and book.prices.get(t, 0) > 0))
 
 
+def held_tickers(book: Book, asset_class: str) -> tuple[str, ...]:
+    """Tickers of the class held anywhere in the household, largest $ first."""
+    held: dict[str, float] = {}
+    for (account, ticker), shares in book.positions.items():
+        if book.class_of.get(ticker) == asset_class:
+            held[ticker] = held.get(ticker, 0.0) + shares * book.prices[ticker]
+    return tuple(sorted(held, key=lambda t: (-held[t], t)))
+
+
 def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
                target: Optional[AssetClassTarget]) -> Optional[tuple[str, str]]:
     """(ticker, wash detail or '') to buy the class in the account; None if none can be."""
@@ -65,6 +75,7 @@ def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
     if target is not None and target.buy_ticker and book.prices.get(target.buy_ticker, 0) > 0:
         candidates.append(target.buy_ticker)
     candidates += book.tickers_in.get((account, asset_class), ())
+    candidates += held_tickers(book, asset_class)
     candidates += class_tickers(book, asset_class)
     best: Optional[tuple[int, str, str]] = None
     for rank, ticker in enumerate(dict.fromkeys(candidates)):

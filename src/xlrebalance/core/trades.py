@@ -59,6 +59,7 @@ class Trade:
     est_tax: float = 0.0
     flags: tuple[str, ...] = ()
     reason: str = ""
+    lot_shares: tuple[tuple[str, float], ...] = ()   # (lot ID, shares) behind ``lots``
 
     def row(self) -> tuple:
         """Account, Ticker, Action, Shares, Price, Amount, Lots, ST gain, LT gain, Est. tax,
@@ -295,7 +296,11 @@ def to_trade(order: Order, work: _Work) -> Trade:
         reason = buy_reason(order, work.rows, account, account is not None and account.type is prefs[0], from_sales)
     return Trade(order.account, order.ticker, order.action, order.shares, order.price,
                  round_money(order.amount), describe_lots(order.uses), round_money(order.st_gain),
-                 round_money(order.lt_gain), est_tax, order.flags, reason)
+                 round_money(order.lt_gain), est_tax, order.flags, reason, _lot_shares(order))
+
+
+def _lot_shares(order: Order) -> tuple[tuple[str, float], ...]:
+    return tuple((u.lot_id, u.shares) for u in order.uses)
 
 
 def _breached_under(work: _Work) -> list[str]:
