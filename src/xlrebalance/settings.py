@@ -68,11 +68,9 @@ def parse_settings(table, *, today: Optional[date] = None) -> tuple[Settings, li
     issues: list[Issue] = []
     values: dict[str, Any] = {}
     specs = {s.norm: s for s in layout().settings}
-    rows = table.rows if table.present else []
-    setting_key = table.spec.column("Setting").key
-    value_key = table.spec.column("Value").key
-    for row, cell_values in rows:
-        key_text, _ = cells.parse_text(cell_values.get(setting_key))
+    rows = zip(table.rows, table.raw_column("Setting"), table.raw_column("Value")) if table.present else ()
+    for row, raw_key, raw_value in rows:
+        key_text, _ = cells.parse_text(raw_key)
         if key_text is None:
             continue
         spec = specs.get(normalize_header(key_text))
@@ -81,7 +79,7 @@ def parse_settings(table, *, today: Optional[date] = None) -> tuple[Settings, li
                                 "spelling (see the Description column of a fresh workbook).", "Settings", row,
                                 "Setting", Severity.WARNING))
             continue
-        value, problem = _parse_value(spec, cell_values.get(value_key))
+        value, problem = _parse_value(spec, raw_value)
         if problem:
             issues.append(Issue("bad_setting", f"'{spec.key}': {problem}.", "Settings", row, "Value"))
             continue

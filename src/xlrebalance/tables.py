@@ -41,10 +41,11 @@ ACTION_ALIASES = {
 
 @dataclass
 class TableRows:
-    """One table's data rows as {column key: raw value}, with their sheet row numbers."""
+    """One table's non-blank data rows, kept column by column (raw values), with sheet rows."""
 
     spec: TableSpec
-    rows: list[tuple[int, dict[str, Any]]]
+    rows: list[int]                                   # sheet row number of each kept row
+    raw: dict[str, list[Any]]                         # column key -> raw values, one per kept row
     present: bool
     issues: list[Issue] = field(default_factory=list)
 
@@ -52,18 +53,28 @@ class TableRows:
                 severity: Severity = Severity.ERROR, **who: Any) -> None:
         self.issues.append(Issue(code, message, self.spec.name, row, column, severity, **who))
 
-    def cell(self, sheet_row: int, values: dict[str, Any], column: str, parse: Callable = None) -> Any:
-        """The typed cell; a problem becomes an Issue and the value None."""
+    def raw_column(self, column: str) -> list[Any]:
+        return self.raw.get(self.spec.column(column).key) or [None] * len(self.rows)
+
+    def column(self, column: str, parse: Optional[Callable] = None) -> list[Any]:
+        """The typed values of ``column``; a cell's problem becomes an Issue and its value None."""
         col = self.spec.column(column)
-        raw = values.get(col.key)
-        value, problem = (parse or cells.PARSERS[col.type])(raw)
-        if problem:
-            self.problem("bad_value", f"{problem}.", sheet_row, col.name)
-            return None
-        if value is None and col.required:
-            self.problem("blank_cell", f"'{col.name}' is blank; fill it in or delete the row.",
-                         sheet_row, col.name)
-        return value
+        raws = self.raw_column(column)
+        if parse is None:
+            values, problems = cells.parse_column(col.type, raws)
+        else:
+            parsed = [parse(raw) for raw in raws]
+            values = [value for value, _ in parsed]
+            problems = [(i, problem) for i, (_, problem) in enumerate(parsed) if problem]
+        for index, problem in problems:
+            self.problem("bad_value", f"{problem}.", self.rows[index], col.name)
+        if col.required:
+            bad = {i for i, _ in problems}
+            for index, value in enumerate(values):
+                if value is None and index not in bad:
+                    self.problem("blank_cell", f"'{col.name}' is blank; fill it in or delete the row.",
+                                 self.rows[index], col.name)
+        return values
 
 
 def to_rows(data: TableInput) -> list[list]:
@@ -73,42 +84,44 @@ def to_rows(data: TableInput) -> list[list]:
     if hasattr(data, "columns") and hasattr(data, "itertuples"):
         frame = data.astype(object).where(data.notna(), None)
         return [list(frame.columns)] + [list(r) for r in frame.itertuples(index=False, name=None)]
-    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in data]
-    return rows
+    if type(data) is list and all(type(r) is list for r in data):
+        return data  # already the shape xlwings hands over; read, never modified
+    return [list(r) if isinstance(r, (list, tuple)) else [r] for r in data]
 
 
 def read_table(name: str, data: TableInput, header_row: int = 1) -> TableRows:
     """Locate the registry's columns in ``data`` and keep the non-blank rows."""
     spec = layout().table(name)
     rows = to_rows(data)
-    if not rows or all(cells.is_blank(v) for v in rows[0]):
-        table = TableRows(spec, [], present=False)
+    if not rows or cells.blank_row(rows[0]):
+        table = TableRows(spec, [], {}, present=False)
         if data is not None and spec.required:
             table.problem("empty_table", f"The {name} table has no header row; it needs the columns "
                           f"{', '.join(c.name for c in spec.columns if c.required)}.", header_row)
         return table
     header = [normalize_header(h) if not cells.is_blank(h) else "" for h in rows[0]]
     wanted = {c.key for c in spec.columns}
-    index = {}
+    index: dict[str, int] = {}
     for i, key in enumerate(header):
         if key in wanted and key not in index:
             index[key] = i
-    table = TableRows(spec, [], present=True)
+    table = TableRows(spec, [], {}, present=True)
     for col in spec.columns:
         if col.required and col.key not in index:
+            found = ", ".join(str(h) for h in rows[0] if not cells.is_blank(h))
             table.problem("missing_column", f"The {name} table has no '{col.name}' column; add it "
-                          f"(headers found: {', '.join(str(h) for h in rows[0] if h not in (None, ''))}).",
-                          header_row, col.name)
+                          f"(headers found: {found}).", header_row, col.name)
     if table.issues:
         return table
+    body = rows[1:]
     width = len(header)
-    for offset, row in enumerate(rows[1:], start=1):
-        if len(row) < width:
-            row = list(row) + [None] * (width - len(row))
-        values = {key: row[i] for key, i in index.items()}
-        if all(cells.is_blank(v) for v in values.values()):
-            continue
-        table.rows.append((header_row + offset, values))
+    if any(len(row) != width for row in body):
+        body = [list(row[:width]) + [None] * (width - len(row)) for row in body]
+    columns = list(zip(*body)) if body else [()] * width
+    picked = {key: columns[i] for key, i in index.items()}
+    keep = [i for i, values in enumerate(zip(*picked.values())) if not cells.blank_row(values)]
+    table.rows = [header_row + 1 + i for i in keep]
+    table.raw = {key: [values[i] for i in keep] for key, values in picked.items()}
     return table
 
 
@@ -117,69 +130,65 @@ def read_table(name: str, data: TableInput, header_row: int = 1) -> TableRows:
 
 def _accounts(t: TableRows) -> tuple[Account, ...]:
     choices = t.spec.column("Type").choices
+    typed_types = [cells.parse_text(raw)[0] for raw in t.raw_column("Type")]
+    names, owners = t.column("Account"), t.column("Owner")
+    cash, flows = t.column("Cash"), t.column("Cash flow")
     out, seen = [], set()
-    for r, v in t.rows:
-        name = t.cell(r, v, "Account")
-        typed, _ = cells.parse_text(v.get(t.spec.column("Type").key))
+    for r, name, typed, owner, cash_now, flow in zip(t.rows, names, typed_types, owners, cash, flows):
         kind, _ = cells.parse_choice(typed, choices, ACCOUNT_TYPE_ALIASES)
         if typed is None:
             t.problem("blank_cell", "'Type' is blank; choose " + ", ".join(choices) + ".", r, "Type", account=name)
         elif kind is None:
             t.problem("unknown_account_type", f"Account type {typed!r} is unknown; use one of "
                       f"{', '.join(choices)} (a 401k or 403b counts as Traditional).", r, "Type", account=name)
-        cash = t.cell(r, v, "Cash") or 0.0
-        flow = t.cell(r, v, "Cash flow") or 0.0
         if name is None or kind is None:
             continue
         if name in seen:
             t.problem("duplicate_account", f"Account {name!r} is listed twice; keep one row.", r, "Account",
                       account=name)
             continue
-        if cash < 0:
-            t.problem("negative_cash", f"Cash in {name!r} is negative ({cash:,.2f}); enter the cash balance "
-                      "(0 or more) and put pending withdrawals in 'Cash flow'.", r, "Cash", account=name)
         seen.add(name)
+        cash_now = cash_now or 0.0
+        if cash_now < 0:
+            t.problem("negative_cash", f"Cash in {name!r} is negative ({cash_now:,.2f}); enter the cash balance "
+                      "(0 or more) and put pending withdrawals in 'Cash flow'.", r, "Cash", account=name)
         employer = any(w in f"{typed} {name}".lower() for w in _EMPLOYER_PLAN_WORDS)
-        owner = cells.parse_text(v.get(t.spec.column("Owner").key))[0] or ""
-        out.append(Account(name, AccountType(kind), owner, cash, flow, employer))
+        out.append(Account(name, AccountType(kind), owner or "", cash_now, flow or 0.0, employer))
     return tuple(out)
 
 
 def _targets(t: TableRows) -> tuple[AssetClassTarget, ...]:
+    location_choices = t.spec.column("Location").choices
+    columns = zip(t.rows, t.column("Asset class"), t.column("Target"), _bands(t, "Abs band", 0.5),
+                  _bands(t, "Rel band", 1.0), t.column("Tradable"), t.column("Buy ticker"),
+                  t.column("Location", lambda raw: cells.parse_choice(raw, location_choices, ACCOUNT_TYPE_ALIASES)))
     out, seen = [], set()
-    for r, v in t.rows:
-        name = t.cell(r, v, "Asset class")
-        target = t.cell(r, v, "Target")
+    for r, name, target, abs_band, rel_band, tradable, buy, location in columns:
         if name is None or target is None:
             continue
-        key = name.lower()
-        if key in seen:
+        if name.lower() in seen:
             t.problem("duplicate_class", f"Asset class {name!r} appears twice in Targets; keep one row.",
                       r, "Asset class")
             continue
-        seen.add(key)
+        seen.add(name.lower())
         if target < 0:
             t.problem("negative_target", f"Target for {name!r} is negative; enter a fraction such as 0.6.",
                       r, "Target")
             continue
-        tradable = t.cell(r, v, "Tradable")
-        location = t.cell(r, v, "Location", lambda raw: cells.parse_choice(
-            raw, t.spec.column("Location").choices, ACCOUNT_TYPE_ALIASES))
-        out.append(AssetClassTarget(
-            asset_class=name, target=target,
-            abs_band=_band(t, r, v, "Abs band", 0.5), rel_band=_band(t, r, v, "Rel band", 1.0),
-            tradable=True if tradable is None else tradable,
-            buy_ticker=t.cell(r, v, "Buy ticker"), location=location, ))
+        out.append(AssetClassTarget(name, target, abs_band, rel_band, True if tradable is None else tradable,
+                                    buy, location))
     return _scale_percent_targets(t, tuple(out))
 
 
-def _band(t: TableRows, r: int, v: dict, column: str, upper: float) -> Optional[float]:
-    band = t.cell(r, v, column)
-    if band is not None and not 0 < band <= upper:
-        t.problem("band_out_of_range", f"'{column}' must be more than 0 and at most {upper:g} "
-                  f"({upper:.0%}); found {band:g}. Type 5% or 0.05 for five points.", r, column)
-        return None
-    return band
+def _bands(t: TableRows, column: str, upper: float) -> list[Optional[float]]:
+    out = []
+    for r, band in zip(t.rows, t.column(column)):
+        if band is not None and not 0 < band <= upper:
+            t.problem("band_out_of_range", f"'{column}' must be more than 0 and at most {upper:g} "
+                      f"({upper:.0%}); found {band:g}. Type 5% or 0.05 for five points.", r, column)
+            band = None
+        out.append(band)
+    return out
 
 
 def _scale_percent_targets(t: TableRows, targets: tuple[AssetClassTarget, ...]) -> tuple:
@@ -199,8 +208,9 @@ def _scale_percent_targets(t: TableRows, targets: tuple[AssetClassTarget, ...]) 
 
 def _securities(t: TableRows) -> tuple[Security, ...]:
     out, seen = [], set()
-    for r, v in t.rows:
-        ticker, asset_class = t.cell(r, v, "Ticker"), t.cell(r, v, "Asset class")
+    columns = zip(t.rows, t.column("Ticker"), t.column("Asset class"), t.column("Wash group"),
+                  t.column("Replacement"))
+    for r, ticker, asset_class, group, replacement in columns:
         if ticker is None or asset_class is None:
             continue
         if ticker in seen:
@@ -208,15 +218,13 @@ def _securities(t: TableRows) -> tuple[Security, ...]:
                       r, "Ticker", ticker=ticker)
             continue
         seen.add(ticker)
-        group = t.cell(r, v, "Wash group") or ""
-        out.append(Security(ticker, asset_class, group.upper(), t.cell(r, v, "Replacement")))
+        out.append(Security(ticker, asset_class, (group or "").upper(), replacement))
     return tuple(out)
 
 
 def _holdings(t: TableRows) -> tuple[Holding, ...]:
     merged: dict[tuple[str, str], Holding] = {}
-    for r, v in t.rows:
-        account, ticker, shares = t.cell(r, v, "Account"), t.cell(r, v, "Ticker"), t.cell(r, v, "Shares")
+    for r, account, ticker, shares in zip(t.rows, t.column("Account"), t.column("Ticker"), t.column("Shares")):
         if account is None or ticker is None or shares is None:
             continue
         if shares < 0:
@@ -235,16 +243,15 @@ def _holdings(t: TableRows) -> tuple[Holding, ...]:
 
 def _lots(t: TableRows) -> tuple[Lot, ...]:
     out, seen = [], set()
-    for r, v in t.rows:
-        account, ticker, lot_id = t.cell(r, v, "Account"), t.cell(r, v, "Ticker"), t.cell(r, v, "Lot ID")
-        acquired, shares, basis = t.cell(r, v, "Acquired"), t.cell(r, v, "Shares"), t.cell(r, v, "Cost basis")
+    columns = zip(t.rows, t.column("Account"), t.column("Ticker"), t.column("Lot ID"), t.column("Acquired"),
+                  t.column("Shares"), t.column("Cost basis"))
+    for r, account, ticker, lot_id, acquired, shares, basis in columns:
         if None in (account, ticker, lot_id, acquired, shares, basis):
             continue
         if shares <= 0 or basis < 0:
-            column = "Shares" if shares <= 0 else "Cost basis"
-            t.problem("bad_lot", f"Lot {lot_id} of {ticker} has {column.lower()} {shares if shares <= 0 else basis:g}; "
-                      "shares must be more than 0 and cost basis 0 or more.", r, column, ticker=ticker,
-                      account=account)
+            column, found = ("Shares", shares) if shares <= 0 else ("Cost basis", basis)
+            t.problem("bad_lot", f"Lot {lot_id} of {ticker} has {column.lower()} {found:g}; shares must be more "
+                      "than 0 and cost basis 0 or more.", r, column, ticker=ticker, account=account)
             continue
         if (account, lot_id) in seen:
             t.problem("duplicate_lot", f"Lot ID {lot_id} appears twice in {account!r}; give each lot its own ID.",
@@ -256,14 +263,13 @@ def _lots(t: TableRows) -> tuple[Lot, ...]:
 
 
 def _transactions(t: TableRows) -> tuple[Transaction, ...]:
-    out = []
     actions = t.spec.column("Action").choices
-    for r, v in t.rows:
-        when, account, ticker = t.cell(r, v, "Date"), t.cell(r, v, "Account"), t.cell(r, v, "Ticker")
-        action = t.cell(r, v, "Action", lambda raw: cells.parse_choice(raw, actions, ACTION_ALIASES))
-        shares = t.cell(r, v, "Shares")
-        price, lot_id = t.cell(r, v, "Price"), t.cell(r, v, "Lot ID")
-        acquired, basis = t.cell(r, v, "Acquired"), t.cell(r, v, "Cost basis")
+    columns = zip(t.rows, t.column("Date"), t.column("Account"), t.column("Ticker"),
+                  t.column("Action", lambda raw: cells.parse_choice(raw, actions, ACTION_ALIASES)),
+                  t.column("Shares"), t.column("Price"), t.column("Lot ID"), t.column("Acquired"),
+                  t.column("Cost basis"))
+    out = []
+    for r, when, account, ticker, action, shares, price, lot_id, acquired, basis in columns:
         if None in (when, account, ticker, action, shares):
             continue
         if shares <= 0:
@@ -283,8 +289,9 @@ def _transactions(t: TableRows) -> tuple[Transaction, ...]:
 
 def _prices(t: TableRows) -> tuple[Price, ...]:
     out, seen = [], set()
-    for r, v in t.rows:
-        ticker = t.cell(r, v, "Ticker")
+    columns = zip(t.rows, t.column("Ticker"), t.column("Price"), t.column("Currency"), t.column("As of"),
+                  t.column("Source"), t.column("Status"))
+    for r, ticker, price, currency, as_of, source, status in columns:
         if ticker is None:
             continue
         if ticker in seen:
@@ -292,10 +299,7 @@ def _prices(t: TableRows) -> tuple[Price, ...]:
                       ticker=ticker)
             continue
         seen.add(ticker)
-        price = t.cell(r, v, "Price")
-        as_of = t.cell(r, v, "As of")
-        out.append(Price(ticker, price, t.cell(r, v, "Currency") or "USD", as_of,
-                         t.cell(r, v, "Source") or "", t.cell(r, v, "Status") or "", r))
+        out.append(Price(ticker, price, currency or "USD", as_of, source or "", status or "", r))
     return tuple(out)
 
 
