@@ -119,7 +119,7 @@ def _umask() -> int:
 
 
 def _write_book(target: Path, source: dict, household: Optional[Household], name: WorkbookName) -> dict[str, int]:
-    book = xlsxwriter.Workbook(str(target), {"remove_timezone": True})
+    book = xlsxwriter.Workbook(str(target), {"remove_timezone": True, "in_memory": True})
     formats = make_formats(book)
     sheets = {title: book.add_worksheet(title) for title in layout().raw["workbook"]["sheet_order"]}
     rows: dict[str, int] = {}
