@@ -22,6 +22,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -154,7 +155,8 @@ def open_package(path: str | Path) -> tuple[Optional[Package], list[Issue]]:
             if issues:
                 return None, issues
             return _read_parts(archive, str(path))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+            NotImplementedError, RuntimeError) as error:
         return None, [_file_issue("corrupt_file", f"{path.name} is damaged and cannot be read as a workbook "
                                   f"({_short(error)}); open it in Excel and save a repaired copy, or restore "
                                   "it from a backup.")]
@@ -228,7 +230,7 @@ def _zip_problems(archive: zipfile.ZipFile) -> list[Issue]:
         kind = " (a Word document?)" if any(n.startswith("word/") for n in names) else ""
         return [_file_issue("not_a_workbook", f"{name} is a zip file but not an Excel workbook{kind}: it has no "
                             "xl/workbook.xml. Check you picked the right file.")]
-    broken = archive.testzip()
+    broken = _damaged_member(archive)
     if broken is not None:
         return [_file_issue("corrupt_zip", f"{name} is damaged: the part {broken} fails its checksum. Open it in "
                             "Excel to repair it, or restore it from a backup.")]
@@ -238,6 +240,18 @@ def _zip_problems(archive: zipfile.ZipFile) -> list[Issue]:
                                 "(entities), which Excel never writes and an 'XML bomb' uses; the file is refused "
                                 "as unsafe. Rebuild the workbook from a trusted copy.")]
     return []
+
+
+def _damaged_member(archive: zipfile.ZipFile) -> Optional[str]:
+    """The first member whose data does not decompress or fails its CRC, else None."""
+    for info in archive.infolist():
+        try:
+            with archive.open(info) as part:
+                while part.read(1 << 20):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            return info.filename
+    return None
 
 
 def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -515,11 +529,19 @@ def _dashboard_issues(book, package: Package, board: SheetPart) -> list[Issue]:
                                 f"'{block.get('title', function.name)}' block); enter {call} under that heading "
                                 f"or rebuild the Dashboard ({_FIX_NEW}).", board.name, block.get("row"),
                                 column_letter(block.get("column", 1))))
+    broken: dict[str, list[tuple[int, int]]] = {}
     for (row, col), text in sorted(formulas.items()):
         why = _broken(text, package)
         if why:
-            issues.append(Issue("broken_formula", f"The formula in {column_letter(col)}{row} {why}; re-enter it or "
-                                f"rebuild the Dashboard ({_FIX_NEW}).", board.name, row, column_letter(col)))
+            broken.setdefault(why, []).append((row, col))
+    for why, places in broken.items():
+        cells = [f"{column_letter(c)}{r}" for r, c in places]
+        listed = ", ".join(cells[:4]) + (f" and {len(cells) - 4} more" if len(cells) > 4 else "")
+        plural = "s" if len(cells) > 1 else ""
+        why = why.replace("refers to", "refer to") if plural else why
+        issues.append(Issue("broken_formula", f"The formula{plural} in {listed} {why}; restore that table, or "
+                            f"re-enter the formula{plural} or rebuild the Dashboard ({_FIX_NEW}).", board.name,
+                            places[0][0], column_letter(places[0][1])))
     return issues
 
 
