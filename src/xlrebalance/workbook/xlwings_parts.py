@@ -9,6 +9,7 @@ VBA always matches the installed xlwings.
 """
 from __future__ import annotations
 
+import importlib.util
 import keyword
 import re
 import sys
@@ -90,9 +91,10 @@ def check_workbook_path(path: str | Path) -> WorkbookName:
 
 def vba_project_bytes() -> bytes:
     """``xl/vbaProject.bin`` of the installed xlwings' standalone quickstart workbook."""
-    import xlwings  # the workbook layer is the only one that needs it at build time
-
-    source = Path(xlwings.__file__).resolve().parent / XLWINGS_SOURCE_WORKBOOK
+    found = importlib.util.find_spec("xlwings")   # located, not imported: importing it is slow
+    if found is None or not found.origin:
+        raise WorkbookError("xlwings is not installed; the workbook's macros come from it (pip install xlwings)")
+    source = Path(found.origin).resolve().parent / XLWINGS_SOURCE_WORKBOOK
     try:
         with zipfile.ZipFile(source) as archive:
             return archive.read(VBA_PART)
