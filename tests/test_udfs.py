@@ -311,3 +311,10 @@ def test_ledger_functions_need_only_their_own_tables():
         result = call(function, TABLES)
         assert result[0] == list(layout().function(function).columns)
         assert not [row for row in result if isinstance(row[0], str) and row[0].startswith(("Error", "Warning"))]
+
+
+def test_star_import_gives_exactly_the_functions():
+    """The workbook's companion module does ``from xlrebalance.excel.udfs import *``."""
+    namespace: dict = {}
+    exec("from xlrebalance.excel.udfs import *", namespace)
+    assert sorted(k for k in namespace if not k.startswith("__")) == sorted(FUNCTIONS)

@@ -6,18 +6,43 @@ function in the plugin modules it is given::
     ExcelCompiler(filename=path, plugins=["xlrebalance.excel.pycel_functions"])
 
 pycel hands each ``Table[#All]`` over as a tuple of rows (dates as Excel serial numbers,
-blanks as None), the same shape xlwings does; the functions are the Excel functions
-themselves, so a workbook evaluated here answers exactly as it does in Excel.
+blanks as None), the shape xlwings hands a UDF; each function here is the Excel function
+itself, its table answer returned as pycel's own array type (a tuple of row tuples: pycel
+hashes results, so lists would break it).  A workbook evaluated here answers exactly as
+it does in Excel.
 """
 from __future__ import annotations
 
-from xlrebalance.excel.udfs import (
-    DRIFT as drift,
-    HARVEST_CANDIDATES as harvest_candidates,
-    NEEDS_REBALANCE as needs_rebalance,
-    OPEN_LOTS as open_lots,
-    REALIZED_GAINS as realized_gains,
-    TRADE_LIST as trade_list,
-)
+from typing import Any
 
-__all__ = ["drift", "needs_rebalance", "trade_list", "harvest_candidates", "realized_gains", "open_lots"]
+from xlrebalance.excel import udfs
+
+
+def _as_pycel(answer: Any) -> Any:
+    if isinstance(answer, list):
+        return tuple(tuple(row) for row in answer)
+    return answer
+
+
+def drift(*tables):
+    return _as_pycel(udfs.DRIFT(*tables))
+
+
+def needs_rebalance(*tables_and_reason):
+    return _as_pycel(udfs.NEEDS_REBALANCE(*tables_and_reason))
+
+
+def trade_list(*tables):
+    return _as_pycel(udfs.TRADE_LIST(*tables))
+
+
+def harvest_candidates(*tables):
+    return _as_pycel(udfs.HARVEST_CANDIDATES(*tables))
+
+
+def realized_gains(*tables):
+    return _as_pycel(udfs.REALIZED_GAINS(*tables))
+
+
+def open_lots(*tables):
+    return _as_pycel(udfs.OPEN_LOTS(*tables))

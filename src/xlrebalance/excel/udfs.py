@@ -35,6 +35,10 @@ from xlrebalance.spec import layout
 
 logger = logging.getLogger(__name__)
 
+#: What ``from xlrebalance.excel.udfs import *`` (the workbook's companion module) exports:
+#: the Excel functions and nothing else.
+__all__ = ["DRIFT", "NEEDS_REBALANCE", "TRADE_LIST", "HARVEST_CANDIDATES", "REALIZED_GAINS", "OPEN_LOTS"]
+
 
 def _doc(table: str) -> str:
     spec = layout().table(table)
