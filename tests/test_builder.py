@@ -365,3 +365,16 @@ def test_own_tables_build_the_same_household_back(tmp_path):
     assert again.issues == original.issues == ()
     for part in ("settings", "accounts", "targets", "securities", "holdings", "lots", "transactions", "prices"):
         assert getattr(again, part) == getattr(original, part), part
+
+
+def test_cli_new_writes_the_workbook_and_names_the_companion(tmp_path, capsys):
+    from xlrebalance.cli import main
+
+    assert main(["new", str(tmp_path / "family.xlsm"), "--sample"]) == 0
+    out = capsys.readouterr().out
+    assert str(tmp_path / "family.xlsm") in out and str(tmp_path / "family.py") in out
+    assert main(["new", str(tmp_path / "family.xlsm")]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["new", str(tmp_path / "family.xlsm"), "--force"]) == 0
+    assert main(["new", str(tmp_path / "my family.xlsm")]) == 2
+    assert "use my_family.xlsm" in capsys.readouterr().err
