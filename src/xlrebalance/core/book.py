@@ -33,7 +33,8 @@ class Book:
     tickers_in: Mapping[tuple[str, str], tuple[str, ...]]  # (account, class) -> tickers, largest first
     lots: Mapping[tuple[str, str], tuple[Lot, ...]]     # (account, ticker) -> open lots
     budget: Mapping[str, float]                         # account -> $ to invest (+) or raise (-)
-    tradable: frozenset[str]                            # tradable classes (not the Cash class)
+    tradable: frozenset[str]                            # classes the plan trades (not Cash)
+    unbuyable: tuple[str, ...] = ()                     # tradable by policy, but no priced security
 
     @property
     def settings(self) -> Settings:
@@ -76,11 +77,14 @@ def build_book(household: Household, report: DriftReport) -> Book:
     budget = {a.name: account_budget(a, reserve) for a in household.accounts}
     if report.cash_included:
         budget = _keep_cash_target(household, report, budget)
+    buyable = {c for t, c in class_of.items() if prices.get(t, 0) > 0}
     tradable = frozenset(t.asset_class for t in household.targets
-                         if t.tradable and t.asset_class.lower() != CASH_CLASS)
+                         if t.tradable and t.asset_class.lower() != CASH_CLASS and t.asset_class in buyable)
+    unbuyable = tuple(t.asset_class for t in household.targets
+                      if t.tradable and t.asset_class.lower() != CASH_CLASS and t.asset_class not in buyable)
     return Book(household, prices, class_of, {s.ticker: s.group for s in household.securities},
                 household.account_map(), dict(positions), ordered,
-                {k: tuple(v) for k, v in lots.items()}, budget, tradable)
+                {k: tuple(v) for k, v in lots.items()}, budget, tradable, unbuyable)
 
 
 def _keep_cash_target(household: Household, report: DriftReport, budget: dict[str, float]) -> dict[str, float]:

@@ -25,7 +25,7 @@ from typing import Mapping, Optional
 
 from .book import Book, Ledger
 from .model import MONEY_TOL, AccountType, AssetClassTarget
-from .selling import WASH_RISK, Order, whole
+from .selling import WASH_RISK, Order, buy_shares
 from .wash import loss_sale_in_window
 
 ROUNDING = "ROUNDING"
@@ -135,7 +135,7 @@ def place_buys(book: Book, ledger: Ledger, amounts: Mapping[str, float], purpose
     orders = []
     for (account, ticker, c), dollars in spend.items():
         price = book.prices[ticker]
-        shares = whole(dollars / price, up=False) if book.settings.whole_shares else dollars / price
+        shares = buy_shares(book, dollars, price)
         detail = details[(account, ticker, c)]
         flags = (WASH_RISK,) if detail else ()
         if shares <= 0:     # less than one whole share: reported, not bought

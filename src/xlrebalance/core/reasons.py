@@ -36,7 +36,8 @@ def standing(row: Optional[DriftRow], asset_class: str) -> str:
 
 
 def where(account: Optional[Account], name: str) -> str:
-    return f"the {name}" if name.isupper() else name
+    """'the IRA' for an all-capitals name such as IRA or HSA; else the name as typed."""
+    return f"the {name}" if name.isalpha() and name.isupper() and len(name) > 1 else name
 
 
 def _head(order: Order) -> str:

@@ -22,6 +22,7 @@ from typing import Iterable, Optional, Sequence
 from .book import Book, Ledger
 from .lots import LOT_ORDER, LotUse, Sale, turns_long_term_soon, use_up
 from .model import MONEY_TOL, SHARE_TOL, Lot
+from .tax import round_money
 from .wash import purchase_in_window
 
 WASH_RISK = "WASH RISK"
@@ -47,7 +48,8 @@ class Order:
 
     @property
     def amount(self) -> float:
-        return self.shares * self.price
+        """$ shares x price, rounded to cents: the amount the plan books for this trade."""
+        return round_money(self.shares * self.price)
 
     @property
     def st_gain(self) -> float:
@@ -61,6 +63,19 @@ class Order:
 def whole(shares: float, up: bool) -> float:
     """Whole shares, rounded up or down (a hair of float noise is not a share)."""
     return float(math.ceil(shares - 1e-6) if up else math.floor(shares + 1e-6))
+
+
+#: Fractional trades (Whole shares = FALSE) are in 1/10,000 share steps.
+FRACTION = 10_000
+
+
+def buy_shares(book: Book, dollars: float, price: float) -> float:
+    """Shares ``dollars`` buy at ``price``, rounded down (whole, or 1/10,000 share) so that
+    the amount in cents never exceeds the cash."""
+    cents = math.floor(dollars * 100 + 1e-6) / 100
+    if book.settings.whole_shares:
+        return whole(cents / price, up=False)
+    return math.floor(cents / price * FRACTION + 1e-6) / FRACTION
 
 
 def sell_shares(book: Book, wanted: float, available: float, up: bool = True) -> float:

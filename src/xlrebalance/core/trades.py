@@ -125,6 +125,8 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
     realized_st, realized_lt = realized if realized is not None else _realized(household)
     room = gain_budget_left(household.settings, realized_st, realized_lt)
     work = _Work(household, book, Ledger.start(book, states, room), states, report)
+    work.notes.extend(f"{c} has a target but no security with a price to buy: it is left out of the plan "
+                      f"and the other classes are rebalanced around it." for c in book.unbuyable)
     _raise_withdrawals(work)
     deposit = sum(b for b in book.budget.values() if b > 0)
     plan = class_plan(states, dict(work.ledger.values), deposit, household.settings.rebalance_to)
