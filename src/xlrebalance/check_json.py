@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional, Sequence
 
+from .check_text import issue_text
 from .core.model import Issue
 from .spec import layout, normalize_header
 
@@ -41,7 +42,7 @@ def issue_document(issue: Issue, sheets: Optional[dict] = None) -> dict[str, Any
         "column": issue.column,
         "ticker": issue.ticker,
         "account": issue.account,
-        "text": str(issue),
+        "text": issue_text(issue),
     }
 
 

@@ -76,13 +76,87 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo}
+def cmd_check(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from .check import check_many, safe_check, workbook_paths
+    from .check_json import many_document, many_exit_code
+    from .check_text import many_text, progress_text, result_text
+
+    if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
+        result = safe_check(args.paths[0], live=args.live)
+        print(json.dumps(result.to_dict(args.fail_on_rebalance), indent=2) if args.json else result_text(result))
+        return result.exit_code(args.fail_on_rebalance)
+    paths = workbook_paths(args.paths)
+    if not paths:
+        print(f"xlrebalance: no .xlsx or .xlsm workbooks in {', '.join(args.paths)}", file=sys.stderr)
+        return EXIT_INVALID
+    show = not args.no_progress and sys.stderr.isatty()
+
+    def progress(done: int, total: int, result) -> None:
+        print("\r" + progress_text(done, total, Path(result.path).name).ljust(80), end="", file=sys.stderr,
+              flush=True)
+
+    results = check_many(paths, processes=args.processes, live=args.live, progress=progress if show else None)
+    if show:
+        print(file=sys.stderr)
+    print(json.dumps(many_document(results, fail_on_rebalance=args.fail_on_rebalance), indent=2) if args.json
+          else many_text(results))
+    return many_exit_code(results, args.fail_on_rebalance)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .check import safe_check
+    from .check_text import result_text
+    from .report import write_report
+
+    result = safe_check(args.path, live=args.live)
+    if not result.valid:
+        print(result_text(result), file=sys.stderr)
+        print("No report written: fix the problems above first.", file=sys.stderr)
+        return EXIT_INVALID
+    written = write_report(result, args.output)
+    print(f"Wrote {written}")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .workbook.builder import build_workbook
+
+    result = build_workbook(args.path, sample=args.sample, force=args.force)
+    print(f"Wrote {result.workbook}" + (" (sample household)" if result.sample else ""))
+    print(f"Companion module: {result.companion} (keep it next to the workbook; xlwings imports "
+          f"'{result.module}' for the functions and the Refresh prices button)")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "check": cmd_check,
+                                                            "report": cmd_report, "new": cmd_new}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xlrebalance", description="Tax-aware portfolio rebalancing for Excel.")
     sub = parser.add_subparsers(dest="command", required=True)
+    new = sub.add_parser("new", help="build a new workbook (.xlsm) and its companion Python module")
+    new.add_argument("path", metavar="PATH", help="the workbook to write, e.g. my_portfolio.xlsm "
+                     "(its name must be a valid Python module name)")
+    new.add_argument("--sample", action="store_true", help="fill it with the demo household")
+    new.add_argument("--force", action="store_true", help="overwrite an existing workbook and companion module")
     sub.add_parser("demo", help="the bundled sample household end to end, offline")
+    check = sub.add_parser("check", help="validate workbooks read-only and show the answers Excel would show",
+                           description="One workbook: its problems (sheet, row, column, what to do) or its "
+                           "answers. A folder or several files: an overview across them, in parallel.")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="a workbook, several, or a folder of them")
+    check.add_argument("--json", action="store_true", help="print the JSON document (docs/json-schema.md)")
+    check.add_argument("--live", action="store_true", help="use current quotes (the file is not changed)")
+    check.add_argument("--fail-on-rebalance", action="store_true", help="exit 1 when a rebalance is needed")
+    check.add_argument("--processes", type=int, default=2, help="worker processes for many workbooks [2]")
+    check.add_argument("--no-progress", action="store_true", help="no progress bar for many workbooks")
+    report = sub.add_parser("report", help="write a self-contained HTML report of a workbook")
+    report.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only")
+    report.add_argument("-o", "--output", default=None, help="the HTML file to write [<workbook>-report.html]")
+    report.add_argument("--live", action="store_true", help="use current quotes (the workbook is not changed)")
     return parser
 
 
