@@ -98,9 +98,10 @@ def test_no_account_buys_and_sells_the_same_group(household):
 
 
 def _tolerance(household, plan, total):
+    """Whole shares, the minimum trade and the cash they leave uninvested (not in the total)."""
     prices = household.price_map()
     biggest = max([prices[t.ticker] for t in plan.trades] + [0.0])
-    return (biggest + household.settings.minimum_trade + 1.0) / total
+    return (biggest + household.settings.minimum_trade + sum(plan.cash_left.values()) + 1.0) / total
 
 
 @SETTINGS
