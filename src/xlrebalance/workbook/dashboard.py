@@ -90,7 +90,6 @@ def write_dashboard(book, sheet, formats: Formats, household: Optional[Household
     cfg = config()
     report = _report(household)
     sheet.write_string(0, 0, cfg["title"], formats.title)
-    sheet.set_column(0, 0, 22)
     sheet.set_column(1, 40, 14)
     cells = _write_top_cells(book, sheet, formats, household, report)
     for button in cfg["buttons"]:
@@ -98,6 +97,7 @@ def write_dashboard(book, sheet, formats: Formats, household: Optional[Household
             "macro": button["macro"], "caption": button["caption"], "width": 128, "height": 30})
     for block in cfg["blocks"]:
         _write_block(sheet, formats, block)
+    _set_widths(sheet, cfg)
     n_rows = max(n_targets, cfg["allocation"]["min_rows"])
     _write_allocation(book, sheet, formats, cells, n_rows, report)
 
@@ -152,8 +152,9 @@ def _write_block(sheet, formats: Formats, block: dict) -> None:
     row, col = block["row"] - 1, block["column"] - 1
     sheet.write_string(row - 1, col, block["title"], formats.heading)
     output_types = layout().raw["workbook"]["output_types"]
+    wrap = set(config().get("wrap_columns", ()))
     for offset, column in enumerate(function.columns):
-        fmt = formats.for_type(output_types.get(column, ""))
+        fmt = formats.wrap if column in wrap else formats.for_type(output_types.get(column, ""))
         if fmt is not None:
             for r in range(row + 1, row + block["rows"]):
                 sheet.write_blank(r, col + offset, None, fmt)
@@ -162,6 +163,17 @@ def _write_block(sheet, formats: Formats, block: dict) -> None:
     if "Status" in function.columns:
         _status_formats(sheet, formats, row, col, block["rows"], col + function.columns.index("Status"),
                         len(function.columns))
+
+
+def _set_widths(sheet, cfg: dict) -> None:
+    """Each sheet column as wide as the widest word column any block spills into it."""
+    widths: dict[int, float] = {0: 22}
+    for block in cfg["blocks"]:
+        for offset, column in enumerate(layout().function(block["function"]).columns):
+            col = block["column"] - 1 + offset
+            widths[col] = max(widths.get(col, 14), cfg.get("column_widths", {}).get(column, 14))
+    for col, width in sorted(widths.items()):
+        sheet.set_column(col, col, width)
 
 
 def _status_formats(sheet, formats: Formats, row: int, col: int, n_rows: int, status_col: int, width: int) -> None:
