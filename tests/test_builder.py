@@ -378,3 +378,10 @@ def test_cli_new_writes_the_workbook_and_names_the_companion(tmp_path, capsys):
     assert main(["new", str(tmp_path / "family.xlsm"), "--force"]) == 0
     assert main(["new", str(tmp_path / "my family.xlsm")]) == 2
     assert "use my_family.xlsm" in capsys.readouterr().err
+
+
+def test_unwritable_target_is_a_workbook_error(tmp_path):
+    (tmp_path / "plan.xlsm").mkdir()
+    with pytest.raises(WorkbookError, match="cannot write"):
+        build_workbook(tmp_path / "plan.xlsm", force=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsm"]   # no temporary file left

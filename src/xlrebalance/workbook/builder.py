@@ -75,17 +75,21 @@ def build_workbook(path: str | Path, *, sample: bool = False, force: bool = Fals
     """
     name = check_workbook_path(path)
     _refuse_existing(name, force)
-    if tables is None and sample:
+    used_sample = tables is None and sample
+    if used_sample:
         from ..sample import sample_tables
 
         tables = sample_tables()
     source = {normalize_header(k): v for k, v in (tables or {}).items()}
     household = parse_household(tables) if tables else None
-    name.path.parent.mkdir(parents=True, exist_ok=True)
-    rows = _write_atomically(name, source, household)
-    name.companion_path.write_text(companion_source(name), encoding="utf-8")
+    try:
+        name.path.parent.mkdir(parents=True, exist_ok=True)
+        rows = _write_atomically(name, source, household)
+        name.companion_path.write_text(companion_source(name), encoding="utf-8")
+    except OSError as exc:
+        raise WorkbookError(f"cannot write {exc.filename or name.path}: {exc.strerror or exc}") from exc
     return BuildResult(workbook=name.path, companion=name.companion_path, module=name.module,
-                       sample=bool(sample and tables is not None), rows=rows)
+                       sample=used_sample, rows=rows)
 
 
 def _refuse_existing(name: WorkbookName, force: bool) -> None:
