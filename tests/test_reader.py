@@ -125,3 +125,44 @@ def test_reading_never_changes_the_file(sample_path):
     load(sample_path)
     assert digest(sample_path) == before
     assert sample_path.stat().st_mtime_ns == mtime
+
+
+# ---------------------------------------------------------------------------------------
+# Round trip: what the builder writes, the reader reads back cell for cell.
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_text = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")),
+                min_size=1, max_size=20).map(str.strip).filter(bool)
+_number = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
+_holding = st.tuples(_text, _text, _number | st.none())
+_price = st.tuples(_text, _number | st.none(), st.dates(date(1990, 1, 1), date(2100, 12, 31)) | st.none())
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(holdings=st.lists(_holding, min_size=1, max_size=12), prices=st.lists(_price, min_size=1, max_size=8))
+def test_cells_round_trip_through_builder_and_reader(tmp_path, holdings, prices):
+    """Text (including '=', quotes, '<', accents), numbers, dates and blanks come back as written."""
+    tables = {
+        "Holdings": [["Account", "Ticker", "Shares"]] + [list(row) for row in holdings],
+        "Prices": [["Ticker", "Price", "As of"]] + [list(row) for row in prices],
+    }
+    path = tmp_path / "round_trip.xlsm"
+    build_workbook(path, tables=tables, force=True)
+    read = read_tables(path).tables
+
+    def same(got, expected) -> bool:
+        if expected is None:
+            return got in ("", None)
+        if isinstance(expected, float):
+            return got == pytest.approx(expected, rel=1e-15, abs=1e-300)
+        return got == expected
+
+    got_holdings = [row[:3] for row in read["Holdings"][1:]]
+    assert len(got_holdings) == len(holdings)
+    for got, expected in zip(got_holdings, holdings):
+        assert all(same(g, e) for g, e in zip(got, expected)), (got, expected)
+    header = read["Prices"][0]
+    at = [header.index(name) for name in ("Ticker", "Price", "As of")]
+    for got, expected in zip(read["Prices"][1:], prices):
+        assert all(same(got[i], e) for i, e in zip(at, expected)), (got, expected)
