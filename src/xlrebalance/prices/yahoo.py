@@ -40,6 +40,9 @@ MINOR_UNITS = {"GBp": ("GBP", 100.0), "GBX": ("GBP", 100.0), "ZAc": ("ZAR", 100.
 _FETCH_LOCK = threading.Lock()
 _TICKER_IN_LOG = re.compile(r"^\$?(?P<ticker>[^\s:\[\]]+): (?P<message>.+)$", re.S)
 _TICKERS_IN_LOG = re.compile(r"^\[(?P<tickers>[^\]]*)\]: (?P<message>.+)$", re.S)
+# yfinance's own pandas deprecation warnings are not the user's business; download threads
+# can outlive a ``catch_warnings`` block, so the filter is set once, for yfinance only.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"yfinance(\.|$)")
 
 
 @dataclass
@@ -219,10 +222,11 @@ class YahooSource:
 
 
 def _result(wanted, frame, records: dict[str, _ChartRecord], logs: dict[str, str], timeout: float) -> FetchResult:
+    closes = _closes(frame)
     quotes, failures = {}, {}
     for ticker in wanted:
         record = records.get(ticker, _ChartRecord())
-        last = _last_close(frame, ticker)
+        last = _last_close(closes, ticker)
         if last is None:
             failures[ticker] = _failure(ticker, record, logs.get(ticker), timeout)
         else:
@@ -231,21 +235,26 @@ def _result(wanted, frame, records: dict[str, _ChartRecord], logs: dict[str, str
     return FetchResult(quotes=quotes, failures=failures)
 
 
-def _last_close(frame, ticker: str) -> Optional[tuple[float, datetime]]:
-    """(price, bar time) of the last non-NaN Close of ``ticker``; None when there is none."""
-    if frame is None or getattr(frame, "empty", True):
+def _closes(frame):
+    """The ``Close`` columns of ``yf.download``'s frame, one per ticker (None when empty)."""
+    if frame is None or getattr(frame, "empty", True) or "Close" not in frame.columns.get_level_values(0):
         return None
-    try:
-        closes = frame["Close"][ticker].dropna()
-    except KeyError:
+    return frame["Close"]
+
+
+def _last_close(closes, ticker: str) -> Optional[tuple[float, datetime]]:
+    """(price, bar time) of the last positive, finite Close of ``ticker``; None when there is none."""
+    if closes is None or ticker not in closes.columns:
         return None
-    closes = closes[closes > 0]
-    if closes.empty:
+    column = closes[ticker]
+    column = column[column > 0]
+    when = column.last_valid_index()
+    if when is None:
         return None
-    price = float(closes.iloc[-1])
+    price = float(column[when])
     if not math.isfinite(price):
         return None
-    return price, closes.index[-1].to_pydatetime()
+    return price, when.to_pydatetime()
 
 
 def _quote(ticker: str, price: float, bar_time: datetime, meta: dict) -> Quote:
