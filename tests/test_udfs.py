@@ -318,3 +318,23 @@ def test_star_import_gives_exactly_the_functions():
     namespace: dict = {}
     exec("from xlrebalance.excel.udfs import *", namespace)
     assert sorted(k for k in namespace if not k.startswith("__")) == sorted(FUNCTIONS)
+
+
+def test_the_same_tables_are_parsed_once(monkeypatch):
+    """DRIFT and NEEDS_REBALANCE (twice) share one parse per recalculation; any changed cell parses again."""
+    udfs._parsed.cache_clear()
+    parses = []
+    real = Portfolio.from_tables.__func__
+
+    def counting(cls, tables, **kwargs):
+        parses.append(1)
+        return real(cls, tables, **kwargs)
+
+    monkeypatch.setattr(Portfolio, "from_tables", classmethod(counting))
+    call("DRIFT", TABLES)
+    call("NEEDS_REBALANCE", TABLES)
+    call("NEEDS_REBALANCE", TABLES, True)
+    assert len(parses) == 1
+    changed = [HOLDINGS[0], ["Brokerage", "VTI", 101.0], *HOLDINGS[2:]]
+    assert call("DRIFT", dict(TABLES, Holdings=changed)) != call("DRIFT", TABLES)
+    assert len(parses) == 2

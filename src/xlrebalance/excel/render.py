@@ -99,7 +99,7 @@ def render_frame(frame, columns: Optional[Sequence[str]] = None) -> Rows:
     missing = [name for name in names if name not in frame.columns]
     if missing:
         raise KeyError(f"the answer has no column(s) {missing}; it has {list(frame.columns)}")
-    records = frame[names].itertuples(index=False, name=None)
+    records = zip(*(frame[name].tolist() for name in names))  # column-wise: no frame copy
     return render_rows(names, records)
 
 

@@ -20,7 +20,9 @@ Excel help text: the docstring is the function's description, ``doc=`` the argum
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from functools import lru_cache
 from typing import Any, Mapping
 
 import xlwings as xw
@@ -94,7 +96,21 @@ def rebalance_answer(tables: Mapping[str, Any], reason: bool = False) -> Any:
 
 
 def _portfolio(tables: Mapping[str, Any]) -> Portfolio:
-    return Portfolio.from_tables(dict(tables))
+    """The parsed tables.  A recalculation calls several functions with the same tables
+    (DRIFT and NEEDS_REBALANCE twice on the Dashboard): the last few parses are kept,
+    keyed by the cells' contents and today's date (a blank As of date means today)."""
+    try:
+        key = tuple((name, None if rows is None else tuple(tuple(row) for row in rows))
+                    for name, rows in tables.items())
+        hash(key)
+    except TypeError:  # a cell Python cannot hash: parse without the cache
+        return Portfolio.from_tables(dict(tables))
+    return _parsed(key, dt.date.today())
+
+
+@lru_cache(maxsize=8)
+def _parsed(tables: tuple, today: dt.date) -> Portfolio:
+    return Portfolio.from_tables(dict(tables), today=today)
 
 
 def _about(tables, issues) -> list:
