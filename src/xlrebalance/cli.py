@@ -131,8 +131,51 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress_bar(done: int, total: int, width: int = 30) -> None:
+    filled = width * done // max(total, 1)
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} tickers", end="", file=sys.stderr,
+          flush=True)
+
+
+def cmd_prices(args: argparse.Namespace) -> int:
+    from .prices.cache import cached
+    from .prices.refresh import excel_time, fetch_for_workbook, write_csv
+
+    source = None
+    if args.replay:
+        from .prices.replay import ReplaySession
+        from .prices.yahoo import YahooSource
+
+        source = YahooSource(ReplaySession(args.replay))
+    elif args.no_cache:
+        from .prices.yahoo import YahooSource
+
+        source = YahooSource()
+    else:
+        from .prices.yahoo import YahooSource
+
+        source = cached(YahooSource())
+    show = not args.no_progress and sys.stderr.isatty()
+    rows, warnings = fetch_for_workbook(args.path, source=source, progress=_progress_bar if show else None)
+    if show:
+        print(file=sys.stderr)
+    table = pd.DataFrame([[p.ticker, "" if p.price is None else f"{p.price:,.4f}", p.currency,
+                           "" if p.as_of is None else f"{excel_time(p.as_of):%Y-%m-%d %H:%M}", p.source,
+                           p.status] for p in rows if p.ticker],
+                         columns=["Ticker", "Price", "Currency", "As of", "Source", "Status"])
+    print(table.to_string(index=False) if not table.empty else "(no tickers)")
+    hidden = [w for w in warnings if w.column != "Status"]  # the Status column already says it
+    if hidden:
+        _section("Warnings", "\n".join(f"  {w}" for w in hidden))
+    if args.csv:
+        print(f"Wrote {write_csv(rows, args.csv)}")
+    print("The workbook was not changed; press Refresh prices in Excel to update it.", file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "check": cmd_check,
-                                                            "report": cmd_report, "new": cmd_new}
+                                                            "report": cmd_report, "new": cmd_new,
+                                                            "prices": cmd_prices}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only")
     report.add_argument("-o", "--output", default=None, help="the HTML file to write [<workbook>-report.html]")
     report.add_argument("--live", action="store_true", help="use current quotes (the workbook is not changed)")
+    prices = sub.add_parser("prices", help="fetch current quotes for a workbook's tickers (read-only)",
+                            description="Prints the Prices table a refresh would write; the workbook is "
+                            "never changed. Quotes are cached for 15 minutes ($XLREBALANCE_CACHE_DIR).")
+    prices.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only")
+    prices.add_argument("--csv", metavar="OUT", default=None, help="also write the rows to this CSV file")
+    prices.add_argument("--no-cache", action="store_true", help="always ask Yahoo, ignore cached quotes")
+    prices.add_argument("--replay", metavar="DIR", default=None,
+                        help="answer from recorded Yahoo responses in DIR instead of the network")
+    prices.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 

@@ -184,11 +184,11 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def prices_from_table(table: Sequence[Sequence[Any]]) -> tuple[Price, ...]:
+def prices_from_table(table: Sequence[Sequence[Any]], *, header_row: int = 1) -> tuple[Price, ...]:
     """Every data row of a Prices table, leniently (bad cells become blanks).
 
-    ``row`` is the 1-based position in ``table`` (header = 1), so row i of the result is
-    table row ``i + 2``.  Blank rows are kept as rows with an empty ticker.
+    ``row`` is the sheet row: ``header_row`` (the header's sheet row, default 1) + position.
+    Blank rows are kept as rows with an empty ticker.
     """
     if not table:
         return ()
@@ -201,7 +201,7 @@ def prices_from_table(table: Sequence[Sequence[Any]]) -> tuple[Price, ...]:
         return values[i] if i is not None and i < len(values) else None
 
     rows = []
-    for n, values in enumerate(table[1:], start=2):
+    for n, values in enumerate(table[1:], start=header_row + 1):
         ticker = _text(cell(values, "Ticker"))
         rows.append(Price(
             ticker=normalize_ticker(ticker) if ticker else "", price=_number(cell(values, "Price")),
@@ -226,10 +226,10 @@ def prices_to_table(rows: Sequence[Price], *, header: bool = True) -> list[list[
 
 
 def refresh_table(table: Sequence[Sequence[Any]], needed: Sequence[str], source: PriceSource, *,
-                  now: Optional[datetime] = None,
-                  progress: Optional[ProgressCallback] = None) -> RefreshResult:
+                  now: Optional[datetime] = None, progress: Optional[ProgressCallback] = None,
+                  header_row: int = 1) -> RefreshResult:
     """Fetch what ``table`` (a Prices table, header first) and ``needed`` call for; refresh."""
-    previous = prices_from_table(table) if table else ()
+    previous = prices_from_table(table, header_row=header_row) if table else ()
     result = source.fetch(tickers_to_fetch(previous, needed), progress=progress)
     return refresh_rows(previous, needed, result, now=now or datetime.now(timezone.utc).astimezone())
 
@@ -246,10 +246,12 @@ def default_source() -> PriceSource:
     return cached(YahooSource())
 
 
-def _read_tables(path: Path) -> dict[str, Any]:
+def _read_tables(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """(tables, header rows) of the workbook at ``path``, read-only."""
     from ..workbook.reader import read_tables
 
-    return dict(read_tables(path).tables)
+    book = read_tables(path)
+    return dict(book.tables), dict(book.header_rows)
 
 
 def _parse(tables: Mapping[str, Any]) -> Household:
@@ -282,17 +284,22 @@ def fetch_for_workbook(path: str | Path, *, source: Optional[PriceSource] = None
     The file is never written.  The warnings are the stale/missing-price issues of the
     refreshed rows for tickers the workbook needs.
     """
-    tables = _read_tables(Path(path))
-    household, result = _refresh_tables(tables, source or default_source(), now=now, progress=progress)
+    tables, header_rows = _read_tables(Path(path))
+    household, result = _refresh_tables(tables, source or default_source(), now=now, progress=progress,
+                                        header_rows=header_rows)
     refreshed = replace(household, prices=tuple(p for p in result.rows if p.ticker))
     return result.rows, stale_price_issues(refreshed)
 
 
 def _refresh_tables(tables: Mapping[str, Any], source: PriceSource, *, now: Optional[datetime],
-                    progress: Optional[ProgressCallback]) -> tuple[Household, RefreshResult]:
+                    progress: Optional[ProgressCallback],
+                    header_rows: Optional[Mapping[str, int]] = None) -> tuple[Household, RefreshResult]:
     household = _parse(tables)
-    table = _table_rows(tables.get(_prices_key(tables)))
-    return household, refresh_table(table, needed_tickers(household), source, now=now, progress=progress)
+    key = _prices_key(tables)
+    table = _table_rows(tables.get(key))
+    header_row = (header_rows or {}).get(key, 1)
+    return household, refresh_table(table, needed_tickers(household), source, now=now, progress=progress,
+                                    header_row=header_row)
 
 
 def with_live_prices_table(tables: Mapping[str, Any], source: Optional[PriceSource] = None, *,
