@@ -213,3 +213,31 @@ def test_spilled_answers_are_what_the_excel_functions_answer_for_the_file(book, 
         anchor, formula = next((a, t) for a, t in formulas.items() if t.startswith(f"={block['function']}("))
         expected = udfs.table_answer(block["function"], tables)
         assert spilled(compiler, anchor, formula) == expected
+
+
+def test_every_formula_cell_is_one_checked_above(sheets, formulas):
+    """Holdings' formula columns, the top cells, the allocation block and the spill anchors:
+    a formula cell anywhere else would go unchecked, so there must be none."""
+    from xlrebalance.workbook.builder import formula_columns
+
+    checked = set()
+    ws = sheets["Holdings"]
+    header = [c.value for c in ws[1]]
+    for column in formula_columns("Holdings"):
+        letter = get_column_letter(header.index(column.name) + 1)
+        checked |= {f"Holdings!{letter}{row}" for row in range(2, ws.max_row + 1)}
+    checked |= {named(sheets, cell["name"]) for cell in dashboard()["cells"]}
+    block = dashboard()["allocation"]
+    sheet = dashboard()["sheet"]
+    checked |= {a for a in formulas if a.startswith(f"{sheet}!") and _in_allocation(a, block)}
+    checked |= {a for a, text in formulas.items()
+                if text.startswith(tuple(f"={b['function']}(" for b in dashboard()["blocks"]))}
+    assert set(formulas) <= checked, sorted(set(formulas) - checked)
+
+
+def _in_allocation(address: str, block: dict) -> bool:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    letters, row = coordinate_from_string(address.split("!", 1)[1])
+    column = column_index_from_string(letters)
+    return row > block["row"] and block["column"] <= column < block["column"] + len(block["columns"])
