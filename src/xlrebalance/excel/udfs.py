@@ -66,7 +66,7 @@ def table_answer(function: str, tables: Mapping[str, Any]) -> Rows:
         issues = _about(spec.args, portfolio.issues) + list(getattr(frame, "attrs", {}).get("issues") or ())
         return rows + render_warnings(_unique(issues), len(spec.columns))
     except InputError as exc:
-        return render_issues(_about(spec.args, exc.issues))
+        return render_issues(_about(spec.args, exc.issues)) or render_message(_UNREADABLE)
     except NotImplementedError:
         return render_message(_not_available(function))
     except Exception as exc:  # a bug: say so in the cell, never a traceback
@@ -143,9 +143,12 @@ def _warning_note(issues) -> str:
 def _first_issue_text(issues) -> str:
     ordered = ordered_issues(issues)
     if not ordered:
-        return "Error: the inputs could not be read."
+        return _UNREADABLE
     more = len([i for i in ordered if i.is_error]) - 1
     return issue_text(ordered[0]) + (f" (and {more} more: DRIFT lists them all)" if more > 0 else "")
+
+
+_UNREADABLE = "Error: the inputs could not be read."
 
 
 def _not_available(function: str) -> str:
