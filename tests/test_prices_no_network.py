@@ -87,3 +87,13 @@ def test_only_the_yahoo_adapter_imports_yfinance():
         str(path.relative_to(SRC)) for path in SRC.rglob("*.py") if "yfinance" in _imports(path)
     )
     assert importers == ["prices/yahoo.py"]
+
+
+def test_refresh_and_excel_modules_do_not_import_yfinance():
+    import subprocess
+    import sys
+
+    code = ("import sys, xlrebalance.prices, xlrebalance.prices.refresh, xlrebalance.prices.cache, "
+            "xlrebalance.excel.refresh, xlrebalance.core.staleness; print('yfinance' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr

@@ -202,3 +202,48 @@ def test_fetch_for_workbook_reads_and_never_writes(tmp_path):
     assert by_ticker["BND"].status.startswith("STALE: timed out, price from")
     assert any(i.code == "stale_price" and i.ticker == "BND" for i in issues)
     assert (_digest(path), path.stat().st_mtime_ns) == (before, mtime)
+
+
+# ---------------------------------------------------------------------------------------
+# Invariants over generated tables and fetch outcomes
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+TICKERS = ["VTI", "BND", "VXUS", "ITOT", "AGG", "CIT"]
+price_rows = st.lists(
+    st.builds(
+        Price,
+        ticker=st.sampled_from(TICKERS),
+        price=st.one_of(st.none(), st.floats(min_value=0.01, max_value=1e4)),
+        currency=st.just("USD"),
+        as_of=st.one_of(st.none(), st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 11, 20))),
+        source=st.sampled_from(["Yahoo", "Manual", "", "manual"]),
+        status=st.sampled_from(["OK", "", "STALE: x"]),
+    ),
+    max_size=6, unique_by=lambda p: p.ticker,
+)
+outcomes = st.dictionaries(st.sampled_from(TICKERS), st.sampled_from(["ok", "fail", "silent"]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(previous=price_rows, needed=st.lists(st.sampled_from(TICKERS), max_size=6), outcome=outcomes)
+def test_refresh_invariants(previous, needed, outcome):
+    result = FetchResult(
+        quotes={t: quote(t, 50.0) for t, o in outcome.items() if o == "ok"},
+        failures={t: fail(t) for t, o in outcome.items() if o == "fail"},
+    )
+    refreshed = refresh_rows(previous, needed, result, now=NOW)
+    rows = refreshed.rows
+    # previous rows first, same order; every needed ticker has a row
+    assert [p.ticker for p in rows[: len(previous)]] == [p.ticker for p in previous]
+    assert set(needed) <= {p.ticker for p in rows}
+    assert len(rows) == len(previous) + len(refreshed.added)
+    for old, new in zip(previous, rows):
+        if old.source.strip().lower() == "manual":
+            assert new == old
+        elif old.ticker in result.quotes:
+            assert (new.price, new.status) == (50.0, "OK")
+        else:  # failed or unanswered: the previous price, date and source are kept
+            assert (new.price, new.as_of, new.source, new.currency) == (
+                old.price if old.price else None, old.as_of, old.source, old.currency)
+            assert new.status.startswith("STALE: " if old.price else "MISSING: ")

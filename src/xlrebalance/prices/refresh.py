@@ -32,7 +32,7 @@ from ..spec import layout, normalize_header
 from .source import FetchResult, PriceSource, ProgressCallback, normalize_ticker, unique_tickers
 
 __all__ = [
-    "MANUAL_SOURCE", "RefreshResult", "default_source", "fetch_for_workbook", "live_prices",
+    "MANUAL_SOURCE", "RefreshResult", "default_source", "excel_time", "fetch_for_workbook", "live_prices",
     "needed_tickers", "prices_from_table", "prices_to_table", "refresh_rows", "refresh_table",
     "stale_status", "tickers_to_fetch", "with_live_prices_table", "write_csv",
 ]
