@@ -256,3 +256,16 @@ def test_through_yfinance_replay(yahoo_replay):
     assert rows["VTI"][1] == pytest.approx(332.18) and rows["VTI"][5] == "OK"
     assert rows["BND"][1] == 70.0 and rows["BND"][5].startswith("STALE: Yahoo did not answer within 10 s")
     assert rows["ITOT"][1] is None and rows["ITOT"][5].startswith("MISSING: unknown ticker")
+
+
+def test_new_workbook_blank_prices_row_is_filled_then_table_grows():
+    book = make_book()
+    prices = book._sheets["Prices"]
+    prices.tables.clear()
+    prices.cells.clear()
+    prices.add_table("Prices", [PRICES[0][:6], [None] * 6])
+    source = DictSource([Quote(t, 10.0, "USD", CLOSE, "Yahoo") for t in ("VTI", "BND", "CIT500", "ITOT")])
+    refresh_workbook(book, source=source, now=NOW)
+    rows = prices_rows(book)
+    assert [r[0] for r in rows[1:]] == ["VTI", "CIT500", "BND", "ITOT"]
+    assert all(r[5] == "OK" for r in rows[1:])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -247,3 +248,10 @@ def test_refresh_invariants(previous, needed, outcome):
             assert (new.price, new.as_of, new.source, new.currency) == (
                 old.price if old.price else None, old.as_of, old.source, old.currency)
             assert new.status.startswith("STALE: " if old.price else "MISSING: ")
+
+
+def test_blank_rows_are_filled_before_appending():
+    blank = Price("", None, "USD", None, "", "", row=2)
+    result = FetchResult(quotes={"VTI": quote("VTI", 332.18), "BND": quote("BND", 74.36)})
+    rows = refresh_rows((blank, replace(PREVIOUS[0], row=3)), ["VTI", "BND"], result, now=NOW).rows
+    assert [(p.ticker, p.row, p.status) for p in rows] == [("BND", 2, "OK"), ("VTI", 3, "OK")]

@@ -110,20 +110,27 @@ def _refreshed(row: Price, result: FetchResult, today: date) -> tuple[Price, str
     return replace(row, price=None, status=f"{STATUS_MISSING}: {reason}"), "missing"
 
 
+def _is_blank(row: Price) -> bool:
+    return not row.ticker and row.price is None and not row.source and not row.status
+
+
 def refresh_rows(previous: Sequence[Price], needed: Sequence[str], result: FetchResult, *,
                  now: datetime) -> RefreshResult:
     """New Prices rows from the previous rows, the needed tickers and a fetch result.
 
-    ``now`` (timezone-aware) dates the age of stale prices, in its own time zone.
+    Tickers without a row fill the table's blank rows first (a new workbook's Prices table
+    has one), then are appended.  ``now`` (timezone-aware) dates the age of stale prices.
     """
     today = now.date()
     rows: list[Price] = []
     outcome: dict[str, list[str]] = {"ok": [], "stale": [], "missing": [], "manual": []}
-    present = set()
+    present, slots = set(), []
     for row in previous:
         ticker = normalize_ticker(row.ticker) if row.ticker else ""
         if ticker:
             present.add(ticker)
+        if _is_blank(row):
+            slots.append(len(rows))
         if not ticker or is_manual(row):
             rows.append(row)
             if ticker:
@@ -135,7 +142,11 @@ def refresh_rows(previous: Sequence[Price], needed: Sequence[str], result: Fetch
     added = [t for t in unique_tickers(needed) if t not in present]
     for ticker in added:
         new_row, what = _refreshed(Price(ticker, None, "USD", None, "", ""), result, today)
-        rows.append(new_row)
+        if slots:
+            at = slots.pop(0)
+            rows[at] = replace(new_row, row=rows[at].row)
+        else:
+            rows.append(new_row)
         outcome[what].append(ticker)
     return RefreshResult(
         rows=tuple(rows), updated=_unique(outcome["ok"]), stale=_unique(outcome["stale"]),
