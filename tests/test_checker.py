@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 from openpyxl import Workbook, load_workbook
-from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table
 
 from xlrebalance.spec import layout
 from xlrebalance.workbook import checker
+from xlrebalance.workbook import package as package_module
 from xlrebalance.workbook.builder import build_workbook
 
 
@@ -75,13 +75,15 @@ def test_column_letters_round_trip(number):
     assert checker.column_number(checker.column_letter(number)) == number
 
 
-@pytest.mark.parametrize("value, formula", [
-    ("=SUM(A1:A3)", "=SUM(A1:A3)"),
-    (ArrayFormula("B3", "=DRIFT(Holdings[#All])"), "=DRIFT(Holdings[#All])"),
-    ("=", None), ("text", None), (12.5, None), (None, None),
-])
-def test_formula_text(value, formula):
-    assert checker.formula_text(value) == formula
+def test_sheet_cells_reads_formulas_and_typed_values(sample_book):
+    package, _ = checker.open_package(sample_book)
+    board = checker.sheet_cells(sample_book, package.sheet("Dashboard"))
+    assert board[(3, 2)].formula.startswith("NEEDS_REBALANCE(Holdings[#All]")      # a dynamic array
+    assert board[(1, 1)].typed and not board[(1, 1)].is_formula                     # the title
+    holdings = checker.sheet_cells(sample_book, package.sheet("Holdings"), columns={3, 5}, rows=(2, 3))
+    assert set(holdings) == {(2, 3), (3, 3), (2, 5), (3, 5)}
+    assert holdings[(2, 3)].typed and not holdings[(2, 3)].is_formula                # Shares: typed
+    assert holdings[(2, 5)].is_formula and not holdings[(2, 5)].typed                # Price: a formula
 
 
 def _plain_book(path: Path, *, merges=(), rows=200) -> Path:
@@ -130,7 +132,7 @@ def test_a_renamed_column_is_named_with_its_likely_original(tmp_path):
 
 
 def test_zip_limits_refuse_a_member_that_expands_too_far(tmp_path, monkeypatch, sample_book):
-    monkeypatch.setattr(checker, "MAX_PART_BYTES", 30_000)   # the Dashboard sheet is ~40 kB
+    monkeypatch.setattr(package_module, "MAX_PART_BYTES", 30_000)   # the Dashboard sheet is ~40 kB
     package, issues = checker.open_package(sample_book)
     assert package is None and codes(issues) == {"zip_bomb"}
     assert "xl/worksheets/sheet1.xml" in issues[0].message
