@@ -126,3 +126,12 @@ def test_yfinance_errors_do_not_reach_the_console(yahoo_replay, capsys):
     captured = capsys.readouterr()
     assert "BND" not in captured.err and "BND" not in captured.out
     assert not [h for h in logging.getLogger("yfinance").handlers if isinstance(h, yahoo._LogCollector)]
+
+
+def test_default_session_is_curl_and_a_blocked_network_is_a_failure_not_a_crash(network_guard):
+    source = yahoo.YahooSource(timeout=1)
+    result = source.fetch(["VTI"])
+    assert type(source.session).__module__.startswith("curl_cffi")
+    assert result.failures["VTI"].kind is FailureKind.NETWORK
+    assert network_guard.attempts  # it did try the network (and was stopped)
+    network_guard.attempts.clear()
