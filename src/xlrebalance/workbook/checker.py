@@ -24,7 +24,7 @@ from xml.etree import ElementTree
 from ..core.model import Issue, Severity
 from ..spec import TableSpec, layout, normalize_header
 from .package import (  # noqa: F401  (re-exported: the checker's public names)
-    Package, SheetPart, TablePart, column_letter, column_number, merged_ranges, open_package, parse_ref,
+    Package, SheetPart, TablePart, column_letter, column_number, open_package, parse_ref,
     sheet_cells,
 )
 
@@ -91,7 +91,7 @@ def _merged_issues(package: Package) -> list[Issue]:
     for sheet in package.sheets:
         if not sheet.tables or not sheet.part:
             continue
-        for ref in merged_ranges(package.path, sheet):
+        for ref in sheet.merged:
             try:
                 first_row, first_col, last_row, last_col = parse_ref(ref)
             except ValueError:

@@ -5,9 +5,10 @@ member larger than a sane limit or compressed suspiciously well (a zip bomb), ev
 member's data intact (a corrupt zip), and no XML document type declaration in any part
 (an XML "billion laughs" bomb: Office files never declare one).  Only then are the
 workbook, relationship and table parts read, giving a ``Package``: the sheets, their
-Excel Tables (ListObjects) and the defined names.  ``sheet_cells`` and ``merged_ranges``
-read one sheet's formulas and merged cells straight from its XML, without the shared
-strings, so a sheet of 100,000 lots elsewhere in the book costs nothing.
+Excel Tables (ListObjects), their merged ranges (found while checking the data, in the
+same single pass) and the defined names.  ``sheet_cells`` reads one sheet's formulas
+straight from its XML, without the shared strings, so a sheet of 100,000 lots elsewhere
+in the book costs nothing.
 
 Every problem is an ``Issue`` that says what to do.  Nothing here raises on a bad file.
 """
@@ -76,6 +77,7 @@ class SheetPart:
     name: str
     part: str                      # zip member, e.g. xl/worksheets/sheet6.xml
     tables: tuple[TablePart, ...]
+    merged: tuple[str, ...] = ()   # merged ranges, e.g. ("A5:B5",)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,11 @@ def open_package(path: str | Path) -> tuple[Optional[Package], list[Issue]]:
             issues = _zip_problems(archive)
             if issues:
                 return None, issues
-            return _read_parts(archive, str(path))
+            scan = _scan_members(archive)
+            problem = _scan_issue(path.name, scan)
+            if problem:
+                return None, [problem]
+            return _read_parts(archive, str(path), scan.merged)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
             NotImplementedError, RuntimeError) as error:
         return None, [_file_issue("corrupt_file", f"{path.name} is damaged and cannot be read as a workbook "
@@ -217,33 +223,55 @@ def _zip_problems(archive: zipfile.ZipFile) -> list[Issue]:
         kind = " (a Word document?)" if any(n.startswith("word/") for n in names) else ""
         return [_file_issue("not_a_workbook", f"{name} is a zip file but not an Excel workbook{kind}: it has no "
                             "xl/workbook.xml. Check you picked the right file.")]
-    broken = _damaged_member(archive)
-    if broken is not None:
-        return [_file_issue("corrupt_zip", f"{name} is damaged: the part {broken} fails its checksum. Open it in "
-                            "Excel to repair it, or restore it from a backup.")]
-    for info in members:
-        if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(archive, info):
-            return [_file_issue("xml_bomb", f"{name}: the part {info.filename} declares an XML document type "
-                                "(entities), which Excel never writes and an 'XML bomb' uses; the file is refused "
-                                "as unsafe. Rebuild the workbook from a trusted copy.")]
     return []
 
 
-def _damaged_member(archive: zipfile.ZipFile) -> Optional[str]:
-    """The first member whose data does not decompress or fails its CRC, else None."""
+@dataclass(frozen=True)
+class _Scan:
+    damaged: Optional[str] = None                  # a member whose data is damaged
+    dtd: Optional[str] = None                      # an XML member that declares a DTD
+    merged: Optional[Mapping[str, tuple[str, ...]]] = None   # worksheet member -> merged ranges
+
+
+def _scan_members(archive: zipfile.ZipFile) -> _Scan:
+    """Decompress every member once: its data intact (CRC), no DTD in an XML part's
+    prolog, and each worksheet's merged ranges (found after its cells, without parsing)."""
+    merged: dict[str, tuple[str, ...]] = {}
     for info in archive.infolist():
+        xml = info.filename.endswith((".xml", ".rels", ".vml"))
+        sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+        head, tail, refs = b"", b"", []
         try:
             with archive.open(info) as part:
-                while part.read(1 << 20):
-                    pass
+                while chunk := part.read(1 << 20):
+                    if xml and len(head) < PROLOG_BYTES:
+                        head += chunk[:PROLOG_BYTES - len(head)]
+                    if sheet:
+                        window = tail + chunk
+                        if b"mergeCell" in window:
+                            refs += _MERGE_REF.findall(window)
+                        tail = window[-512:]
         except (zipfile.BadZipFile, zlib.error, EOFError):
-            return info.filename
+            return _Scan(damaged=info.filename)
+        if xml and _declares_dtd(head):
+            return _Scan(dtd=info.filename)
+        if refs:
+            merged[info.filename] = tuple(dict.fromkeys(ref.decode("ascii") for ref in refs))
+    return _Scan(merged=merged)
+
+
+def _scan_issue(name: str, scan: _Scan) -> Optional[Issue]:
+    if scan.damaged:
+        return _file_issue("corrupt_zip", f"{name} is damaged: the part {scan.damaged} fails its checksum. Open it "
+                           "in Excel to repair it, or restore it from a backup.")
+    if scan.dtd:
+        return _file_issue("xml_bomb", f"{name}: the part {scan.dtd} declares an XML document type (entities), "
+                           "which Excel never writes and an 'XML bomb' uses; the file is refused as unsafe. "
+                           "Rebuild the workbook from a trusted copy.")
     return None
 
 
-def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    with archive.open(info) as part:
-        head = part.read(PROLOG_BYTES)
+def _declares_dtd(head: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "replace").encode("utf-8", "replace")
     return bool(_DTD.search(head))
@@ -280,7 +308,8 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
     return out
 
 
-def _read_parts(archive: zipfile.ZipFile, path: str) -> tuple[Optional[Package], list[Issue]]:
+def _read_parts(archive: zipfile.ZipFile, path: str,
+                merged: Mapping[str, tuple[str, ...]]) -> tuple[Optional[Package], list[Issue]]:
     try:
         workbook_part = "xl/workbook.xml"
         root = _xml(archive, workbook_part)
@@ -289,7 +318,7 @@ def _read_parts(archive: zipfile.ZipFile, path: str) -> tuple[Optional[Package],
         for sheet in _children(root, "sheet"):
             name = sheet.get("name", "")
             part = rels.get(sheet.get(f"{{{_RELS_NS}}}id", ""), "")
-            sheets.append(SheetPart(name, part, _sheet_tables(archive, name, part)))
+            sheets.append(SheetPart(name, part, _sheet_tables(archive, name, part), merged.get(part, ())))
         names = {d.get("name", ""): (d.text or "") for d in _children(root, "definedName")}
     except ElementTree.ParseError as error:
         return None, [_file_issue("corrupt_xml", f"{Path(path).name} has a damaged part ({_short(error)}); open "
@@ -318,22 +347,6 @@ def _sheet_tables(archive: zipfile.ZipFile, sheet: str, part: str) -> tuple[Tabl
         out.append(TablePart(root.get("displayName") or root.get("name", ""), sheet, root.get("ref", ""),
                              header, last_row - totals, first_col, columns))
     return tuple(out)
-
-
-def merged_ranges(path: str | Path, sheet: SheetPart) -> list[str]:
-    """The merged ranges of a sheet, found in its XML without parsing the cells."""
-    found: list[bytes] = []
-    tail = b""
-    with zipfile.ZipFile(path) as archive, archive.open(sheet.part) as stream:
-        while True:
-            chunk = stream.read(1 << 20)
-            if not chunk:
-                break
-            window = tail + chunk
-            if b"mergeCell" in window:
-                found += _MERGE_REF.findall(window)
-            tail = window[-512:]
-    return list(dict.fromkeys(ref.decode("ascii") for ref in found))
 
 
 @dataclass(frozen=True)
