@@ -228,3 +228,32 @@ def test_an_empty_folder_is_an_error(tmp_path, capsys):
 def test_demo_still_runs_offline(capsys):
     code, output = run(capsys, "demo")
     assert code == 0 and "Rebalance needed" in output
+
+
+def crash_on_marked_files(path, live=False, today=None):
+    """Stands in for ``safe_check`` in the workers: kills its process on files named CRASH."""
+    import os
+
+    from xlrebalance.check import check_workbook as real_check
+
+    if "CRASH" in Path(path).name:
+        os._exit(3)
+    return real_check(path, live=live, today=today)
+
+
+def test_a_workbook_that_kills_its_worker_is_reported_and_the_rest_still_run(sample_book, tmp_path, monkeypatch):
+    import multiprocessing
+
+    import xlrebalance.check as check_module
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the stand-in worker function reaches the workers only when they are forked")
+    paths = []
+    for name in ("a.xlsm", "CRASH.xlsm", "b.xlsm", "c.xlsm"):
+        shutil.copy(sample_book, tmp_path / name)
+        paths.append(tmp_path / name)
+    monkeypatch.setattr(check_module, "safe_check", crash_on_marked_files)
+    results = check_many(paths, processes=2)
+    assert [Path(r.path).name for r in results] == ["a.xlsm", "CRASH.xlsm", "b.xlsm", "c.xlsm"]
+    assert [r.status() for r in results] == ["rebalance", "invalid", "rebalance", "rebalance"]
+    assert results[1].errors[0].code == "worker_crashed"

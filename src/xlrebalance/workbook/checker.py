@@ -166,7 +166,7 @@ def _broken(formula: str, package: Package) -> Optional[str]:
     """Why a formula cannot work: a #REF! or a reference to a table that does not exist."""
     if "#REF!" in formula.upper():
         return "refers to a deleted cell or sheet (#REF!)"
-    known = {normalize_header(t.name) for t in package.tables}
+    known = package.table_keys
     for name in _STRUCTURED_REF.findall(_without_strings(formula)):
         if normalize_header(name) not in known:
             return f"refers to a table named {name} that the workbook does not have"

@@ -19,6 +19,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Mapping, Optional
 from xml.etree import ElementTree
@@ -99,6 +100,11 @@ class Package:
     @property
     def tables(self) -> tuple[TablePart, ...]:
         return tuple(t for s in self.sheets for t in s.tables)
+
+    @cached_property
+    def table_keys(self) -> frozenset[str]:
+        """The tables' names as matching keys (case- and space-insensitive)."""
+        return frozenset(normalize_header(t.name) for t in self.tables)
 
 
 def column_letter(number: int) -> str:

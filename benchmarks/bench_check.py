@@ -1,0 +1,158 @@
+"""``xlrebalance check`` benchmarks.
+
+1. ``check_workbook`` on one workbook with 100,000 lots (structure check, python-calamine
+   read, parse, drift, trades, harvest, realized gains).  Target: median under 3 s.
+2. Reading that workbook's data: python-calamine (the reader) beside openpyxl (read-only
+   streaming, and the full load a structure check would need without read-only mode).
+3. 1,000 client workbooks checked with ``check_many`` in 2 processes: the wall time, and
+   the per-workbook median time measured inside the workers.
+
+The workbooks are built with the project's builder into a temporary folder.
+
+Run: python benchmarks/bench_check.py [--clients 1000] [--lots 100000] [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+
+from xlrebalance.check import check_many, check_workbook
+from xlrebalance.sample import sample_tables
+from xlrebalance.spec import layout
+from xlrebalance.workbook.builder import build_workbook
+from xlrebalance.workbook.reader import read_tables
+
+TARGET_ONE_S = 3.0
+AS_OF = date(2026, 11, 20)
+
+
+def big_tables(lots: int, seed: int = 7) -> dict[str, list[list]]:
+    """The sample household with ``lots`` open lots spread over its taxable holdings."""
+    rng = random.Random(seed)
+    tables = sample_tables()
+    prices = {row[0]: row[1] for row in tables["Prices"][1:]}
+    taxable = [row for row in tables["Holdings"][1:] if row[0] == "Joint Taxable"]
+    lot_rows, holdings = [tables["Lots"][0]], [tables["Holdings"][0]]
+    per_holding = lots // len(taxable)
+    for index, (account, ticker, _) in enumerate(taxable):
+        count = per_holding if index < len(taxable) - 1 else lots - per_holding * (len(taxable) - 1)
+        shares_total = 0.0
+        for n in range(count):
+            shares = float(rng.randint(1, 20))
+            acquired = AS_OF - timedelta(days=rng.randint(5, 3650))
+            basis = round(shares * prices[ticker] * rng.uniform(0.6, 1.3), 2)
+            lot_rows.append([account, ticker, f"{ticker}-{n:06d}", acquired, shares, basis])
+            shares_total += shares
+        holdings.append([account, ticker, shares_total])
+    holdings += [row for row in tables["Holdings"][1:] if row[0] != "Joint Taxable"]
+    tables["Lots"], tables["Holdings"] = lot_rows, holdings
+    tables["Transactions"] = [row for row in tables["Transactions"]
+                              if row[3] != "Sell" or row[2] not in {t[1] for t in taxable}]
+    return tables
+
+
+def timed(function, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def read_with_openpyxl(path: Path, read_only: bool) -> int:
+    """Every value of the registry tables' sheets, as openpyxl reads them."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=read_only, data_only=True)
+    cells = 0
+    for spec in layout().tables:
+        if spec.sheet in book.sheetnames:
+            for row in book[spec.sheet].iter_rows(values_only=True):
+                cells += len(row)
+    book.close()
+    return cells
+
+
+def bench_one(folder: Path, lots: int, repeat: int) -> Path:
+    path = folder / "big_household.xlsm"
+    start = time.perf_counter()
+    build_workbook(path, tables=big_tables(lots))
+    print(f"built {path.name}: {lots:,} lots, {path.stat().st_size / 2**20:.1f} MB in "
+          f"{time.perf_counter() - start:.1f} s")
+    result = check_workbook(path)
+    errors = [str(i) for i in result.errors]
+    print(f"check result: {result.status()}" + (f" ({errors[:3]})" if errors else ""))
+    times = timed(lambda: check_workbook(path), repeat)
+    median = statistics.median(times)
+    verdict = "OK" if median < TARGET_ONE_S else "SLOWER THAN TARGET"
+    print(f"[1] check_workbook, {lots:,} lots: median {median:.2f} s over {repeat} runs "
+          f"(min {min(times):.2f}, max {max(times):.2f}); target < {TARGET_ONE_S:.0f} s: {verdict}")
+    return path
+
+
+def bench_readers(path: Path, repeat: int) -> None:
+    calamine = statistics.median(timed(lambda: read_tables(path), repeat))
+    streaming = statistics.median(timed(lambda: read_with_openpyxl(path, True), max(1, repeat - 1)))
+    full = statistics.median(timed(lambda: read_with_openpyxl(path, False), 1))
+    print(f"[2] reading {path.name} ({path.stat().st_size / 2**20:.1f} MB):")
+    print(f"    python-calamine read_tables        {calamine:7.2f} s")
+    print(f"    openpyxl read_only=True (streamed) {streaming:7.2f} s   ({streaming / calamine:.1f}x calamine)")
+    print(f"    openpyxl read_only=False (full)    {full:7.2f} s   ({full / calamine:.1f}x calamine)")
+
+
+def timed_check(path: str) -> float:
+    start = time.perf_counter()
+    check_workbook(path)
+    return time.perf_counter() - start
+
+
+def bench_many(folder: Path, clients: int) -> None:
+    variants = []
+    for i in range(10):
+        tables = sample_tables()
+        tables["Holdings"] = [tables["Holdings"][0]] + [[a, t, s * (1 + 0.05 * i)] for a, t, s in tables["Holdings"][1:]]
+        variants.append(build_workbook(folder / f"variant_{i}.xlsm", tables=tables).workbook)
+    clients_dir = folder / "clients"
+    clients_dir.mkdir()
+    paths = []
+    for n in range(clients):
+        target = clients_dir / f"client_{n:04d}.xlsm"
+        shutil.copyfile(variants[n % len(variants)], target)
+        paths.append(target)
+    start = time.perf_counter()
+    results = check_many(paths, processes=2)
+    wall = time.perf_counter() - start
+    statuses = {s: sum(r.status() == s for r in results) for s in ("ok", "out-of-band", "rebalance", "invalid")}
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        per_workbook = list(pool.map(timed_check, map(str, paths), chunksize=8))
+    print(f"[3] {clients:,} client workbooks, check_many with 2 processes: {wall:.1f} s wall, "
+          f"{wall / clients * 1000:.0f} ms per workbook overall; {statuses}")
+    print(f"    per-workbook check time inside a worker: median {statistics.median(per_workbook) * 1000:.0f} ms, "
+          f"p90 {sorted(per_workbook)[int(0.9 * len(per_workbook))] * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lots", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench_check-"))
+    try:
+        path = bench_one(folder, args.lots, args.repeat)
+        bench_readers(path, args.repeat)
+        bench_many(folder, args.clients)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
