@@ -6,7 +6,17 @@
 """
 from .core.model import Issue, Severity
 from .errors import InputError, WorkbookError, XlrebalanceError
-from .portfolio import Portfolio, load
+
+
+def __getattr__(name: str):
+    """``Portfolio`` and ``load`` import pandas: loaded on first use, so the command line's
+    ``new`` and the workbook layer start quickly."""
+    if name in ("Portfolio", "load"):
+        from . import portfolio
+
+        return getattr(portfolio, name)
+    raise AttributeError(f"module 'xlrebalance' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 __all__ = ["Portfolio", "load", "Issue", "Severity", "InputError", "WorkbookError", "XlrebalanceError"]

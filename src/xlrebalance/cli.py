@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Optional, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from .errors import InputError, XlrebalanceError
-from .portfolio import Portfolio
+
+if TYPE_CHECKING:   # pandas and the engine load only for the commands that compute (new stays fast)
+    import pandas as pd
+
+    from .portfolio import Portfolio
 
 EXIT_OK, EXIT_REBALANCE, EXIT_INVALID = 0, 1, 2
 
@@ -22,6 +24,8 @@ _MONEY_WORDS = ("value", "amount", "price", "gain", "tax", "basis", "proceeds", 
 
 def format_frame(frame: pd.DataFrame) -> str:
     """A DataFrame as a plain-text table: fractions as percents, dollars with commas."""
+    import pandas as pd
+
     if frame.empty:
         return "(none)"
     shown = frame.copy()
@@ -67,6 +71,7 @@ def report_portfolio(portfolio: Portfolio, *, sections: Sequence[str] = ("drift"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .portfolio import Portfolio
     from .sample import sample_tables
 
     portfolio = Portfolio.from_tables(sample_tables())
@@ -159,6 +164,8 @@ def cmd_prices(args: argparse.Namespace) -> int:
     rows, warnings = fetch_for_workbook(args.path, source=source, progress=_progress_bar if show else None)
     if show:
         print(file=sys.stderr)
+    import pandas as pd
+
     table = pd.DataFrame([[p.ticker, "" if p.price is None else f"{p.price:,.4f}", p.currency,
                            "" if p.as_of is None else f"{excel_time(p.as_of):%Y-%m-%d %H:%M}", p.source,
                            p.status] for p in rows if p.ticker],
