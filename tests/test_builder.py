@@ -385,3 +385,17 @@ def test_unwritable_target_is_a_workbook_error(tmp_path):
     with pytest.raises(WorkbookError, match="cannot write"):
         build_workbook(tmp_path / "plan.xlsm", force=True)
     assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsm"]   # no temporary file left
+
+
+def test_new_does_not_load_pandas():
+    """'xlrebalance new' stays quick (benchmarks/bench_new.py): building a workbook loads
+    neither pandas nor xlwings."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tempfile, pathlib; from xlrebalance.cli import main; "
+            "main(['new', str(pathlib.Path(tempfile.mkdtemp()) / 'quick.xlsm'), '--sample']); "
+            "print(sorted(m for m in ('pandas', 'xlwings') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
