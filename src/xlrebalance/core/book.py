@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Mapping, Optional
 
 from .bands import band_edges, band_width
 from .cashflow import ClassState
 from .drift import CASH_CLASS, DriftReport
-from .model import MONEY_TOL, SHARE_TOL, Account, Household, Lot, Settings
+from .model import MONEY_TOL, SHARE_TOL, Account, Action, Household, Lot, Settings
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class Book:
     budget: Mapping[str, float]                         # account -> $ to invest (+) or raise (-)
     tradable: frozenset[str]                            # classes the plan trades (not Cash)
     unbuyable: tuple[str, ...] = ()                     # tradable by policy, but no priced security
+    # Quick pre-checks before asking ``wash`` (which indexes the whole household): groups
+    # with any purchase, or any sale, within the wash window around the as-of date.
+    groups_bought_near: frozenset[str] = frozenset()
+    groups_sold_near: frozenset[str] = frozenset()
 
     @property
     def settings(self) -> Settings:
@@ -82,9 +87,22 @@ def build_book(household: Household, report: DriftReport) -> Book:
                          if t.tradable and t.asset_class.lower() != CASH_CLASS and t.asset_class in buyable)
     unbuyable = tuple(t.asset_class for t in household.targets
                       if t.tradable and t.asset_class.lower() != CASH_CLASS and t.asset_class not in buyable)
-    return Book(household, prices, class_of, {s.ticker: s.group for s in household.securities},
-                household.account_map(), dict(positions), ordered,
-                {k: tuple(v) for k, v in lots.items()}, budget, tradable, unbuyable)
+    group_of = {s.ticker: s.group for s in household.securities}
+    bought, sold = _groups_near(household, group_of)
+    return Book(household, prices, class_of, group_of, household.account_map(), dict(positions), ordered,
+                {k: tuple(v) for k, v in lots.items()}, budget, tradable, unbuyable, bought, sold)
+
+
+def _groups_near(household: Household, group_of: Mapping[str, str]) -> tuple[frozenset, frozenset]:
+    settings = household.settings
+    low = settings.as_of - timedelta(days=settings.wash_window_days)
+    high = settings.as_of + timedelta(days=settings.wash_window_days)
+    bought = {group_of.get(lot.ticker, lot.ticker) for lot in household.lots if low <= lot.acquired <= high}
+    sold = set()
+    for tx in household.transactions:
+        if low <= tx.date <= high:
+            (sold if tx.action is Action.SELL else bought).add(group_of.get(tx.ticker, tx.ticker))
+    return frozenset(bought), frozenset(sold)
 
 
 def _keep_cash_target(household: Household, report: DriftReport, budget: dict[str, float]) -> dict[str, float]:
@@ -135,20 +153,20 @@ class Ledger:
     """Working state of one plan as it is built (never shared, never an input)."""
 
     shares_left: dict[tuple[str, str], float]
-    lot_left: dict[tuple[str, str, str], float]     # (account, ticker, lot id) -> shares
+    lot_sold: dict[tuple[str, str, str], float]     # (account, ticker, lot id) -> shares sold so far
     cash: dict[str, float]                          # account -> $ free to spend (reserve kept)
     values: dict[str, float]                        # class -> $ after the trades so far
     gain_room: Optional[float]                      # $ of net gain still allowed (None: no limit)
     sold_groups: dict[str, set] = field(default_factory=lambda: defaultdict(set))
     loss_groups: set = field(default_factory=set)   # groups sold at a loss by the plan
     bought_groups: set = field(default_factory=set)
+    purchases_near: dict = field(default_factory=dict)  # group -> wash.Acquisition tuple (memo)
 
     @classmethod
     def start(cls, book: Book, states: Mapping[str, ClassState], gain_room: Optional[float]) -> "Ledger":
         return cls(
             shares_left=dict(book.positions),
-            lot_left={(lot.account, lot.ticker, lot.lot_id): lot.shares
-                      for lots in book.lots.values() for lot in lots},
+            lot_sold={},
             cash=dict(book.budget),
             values={c: s.value for c, s in states.items()},
             gain_room=gain_room,
@@ -156,12 +174,17 @@ class Ledger:
 
     def lots_left(self, book: Book, account: str, ticker: str) -> list[Lot]:
         """The position's open lots with the shares not yet sold by the plan."""
+        lots = book.lots.get((account, ticker), ())
+        if not self.lot_sold:
+            return list(lots)
         out = []
-        for lot in book.lots.get((account, ticker), ()):
-            left = self.lot_left.get((account, ticker, lot.lot_id), 0.0)
-            if left > SHARE_TOL:
-                out.append(lot if abs(left - lot.shares) <= SHARE_TOL else
-                           Lot(lot.account, lot.ticker, lot.lot_id, lot.acquired, left,
+        for lot in lots:
+            sold = self.lot_sold.get((account, ticker, lot.lot_id), 0.0)
+            if sold <= SHARE_TOL:
+                out.append(lot)
+            elif lot.shares - sold > SHARE_TOL:
+                left = lot.shares - sold
+                out.append(Lot(lot.account, lot.ticker, lot.lot_id, lot.acquired, left,
                                lot.basis_per_share * left, lot.row))
         return out
 

@@ -24,10 +24,11 @@ Units: shares are share counts, prices and money $ (per share where named so).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from typing import Callable, Iterable, Optional, Sequence
 
-from .holding import is_long_term, long_term_from
+from .holding import long_term_from
 from .model import SHARE_TOL, Lot, LotMethod, Settings
 
 
@@ -71,8 +72,15 @@ def gain_per_share(lot: Lot, sale: Sale) -> float:
     return sale.price - lot.basis_per_share
 
 
+@lru_cache(maxsize=8192)
+def long_term_date(acquired: date) -> date:
+    """``holding.long_term_from``, remembered: lots share acquisition dates."""
+    return long_term_from(acquired)
+
+
 def lot_term(lot: Lot, sale: Sale) -> str:
-    return "LT" if is_long_term(lot.acquired, sale.on) else "ST"
+    """'LT' when the sale is after the anniversary (``holding.is_long_term``), else 'ST'."""
+    return "LT" if sale.on >= long_term_date(lot.acquired) else "ST"
 
 
 def tax_per_dollar(lot: Lot, sale: Sale) -> float:
@@ -98,8 +106,8 @@ def _hifo(lot: Lot, sale: Sale) -> tuple:
 
 
 def _mintax(lot: Lot, sale: Sale) -> tuple:
-    gain = gain_per_share(lot, sale)
-    long_term = lot_term(lot, sale) == "LT"
+    gain = sale.price - lot.cost_basis / lot.shares
+    long_term = sale.on >= long_term_date(lot.acquired)
     if abs(gain) <= 1e-12:
         bucket = 2
     elif gain < 0:
@@ -137,7 +145,7 @@ def turns_long_term_soon(lot: Lot, sale: Sale) -> bool:
     """A short-term lot at a gain that becomes long-term within ``lt_soon_days``."""
     if lot_term(lot, sale) == "LT" or gain_per_share(lot, sale) <= 0:
         return False
-    return (long_term_from(lot.acquired) - sale.on).days <= sale.lt_soon_days
+    return (long_term_date(lot.acquired) - sale.on).days <= sale.lt_soon_days
 
 
 def order_lots(lots: Iterable[Lot], method: LotMethod, sale: Sale) -> list[Lot]:

@@ -68,15 +68,32 @@ def held_tickers(book: Book, asset_class: str) -> tuple[str, ...]:
     return tuple(sorted(held, key=lambda t: (-held[t], t)))
 
 
+def _fallbacks(book: Book, classes) -> dict[str, tuple[str, ...]]:
+    """Per class: tickers held in the household (largest $ first), then all of the class."""
+    held: dict[str, dict[str, float]] = {c: {} for c in classes}
+    for (account, ticker), shares in book.positions.items():
+        by_ticker = held.get(book.class_of.get(ticker, ""))
+        if by_ticker is not None:
+            by_ticker[ticker] = by_ticker.get(ticker, 0.0) + shares * book.prices[ticker]
+    everything: dict[str, list[str]] = {c: [] for c in classes}
+    for ticker, c in book.class_of.items():
+        if c in everything and book.prices.get(ticker, 0) > 0:
+            everything[c].append(ticker)
+    return {c: tuple(sorted(held[c], key=lambda t, h=held[c]: (-h[t], t))) + tuple(sorted(everything[c]))
+            for c in classes}
+
+
 def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
-               target: Optional[AssetClassTarget]) -> Optional[tuple[str, str]]:
-    """(ticker, wash detail or '') to buy the class in the account; None if none can be."""
+               target: Optional[AssetClassTarget], fallback: Optional[tuple[str, ...]] = None
+               ) -> Optional[tuple[str, str]]:
+    """(ticker, wash detail or '') to buy the class in the account; None if none can be.
+
+    ``fallback``: the class's tickers held in the household, then all (computed if None)."""
     candidates = []
     if target is not None and target.buy_ticker and book.prices.get(target.buy_ticker, 0) > 0:
         candidates.append(target.buy_ticker)
     candidates += book.tickers_in.get((account, asset_class), ())
-    candidates += held_tickers(book, asset_class)
-    candidates += class_tickers(book, asset_class)
+    candidates += fallback if fallback is not None else held_tickers(book, asset_class) + class_tickers(book, asset_class)
     best: Optional[tuple[int, str, str]] = None
     for rank, ticker in enumerate(dict.fromkeys(candidates)):
         group = book.group_of.get(ticker, ticker)
@@ -86,6 +103,8 @@ def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
         score = (1 if detail else 0) * 10_000 + (1 if _sold_elsewhere(ledger, group) else 0) * 1_000 + rank
         if best is None or score < best[0]:
             best = (score, ticker, detail)
+        if score == rank:       # no wash or churn penalty: no later candidate can do better
+            break
     return (best[1], best[2]) if best is not None else None
 
 
@@ -96,7 +115,7 @@ def _sold_elsewhere(ledger: Ledger, group: str) -> bool:
 def _wash_conflict(book: Book, ledger: Ledger, group: str) -> str:
     if group in ledger.loss_groups:
         return f"this plan sells {group} at a loss, so buying it would disallow that loss"
-    sold = loss_sale_in_window(book.household, group, book.settings.as_of)
+    sold = loss_sale_in_window(book.household, group, book.settings.as_of) if group in book.groups_sold_near else None
     if sold is not None:
         return f"{group} was sold at a loss on {sold:%Y-%m-%d}; buying within 30 days would disallow that loss"
     return ""
@@ -118,13 +137,14 @@ def place_buys(book: Book, ledger: Ledger, amounts: Mapping[str, float], purpose
         for account in cash:
             kind = book.accounts[account].type if account in book.accounts else AccountType.TAXABLE
             pairs.append((prefs.index(kind), -need[c], -cash[account], c, account))
+    fallback = _fallbacks(book, need)
     spend: dict[tuple[str, str, str], float] = {}
     details: dict[tuple[str, str, str], str] = {}
     for _, _, _, c, account in sorted(pairs):
         amount = min(need[c], cash[account])
         if amount <= MONEY_TOL:
             continue
-        choice = buy_ticker(book, ledger, account, c, targets.get(c))
+        choice = buy_ticker(book, ledger, account, c, targets.get(c), fallback[c])
         if choice is None:
             continue
         key = (account, choice[0], c)

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 from .book import Book, Ledger
-from .lots import LOT_ORDER, LotUse, Sale, turns_long_term_soon, use_up
+from .lots import LOT_ORDER, LotUse, Sale, long_term_date, use_up
 from .model import MONEY_TOL, SHARE_TOL, Lot
 from .tax import round_money
-from .wash import purchase_in_window
+from .wash import purchase_in_window, wash_index
 
 WASH_RISK = "WASH RISK"
 UNKNOWN_BASIS = "UNKNOWN BASIS"
@@ -100,7 +100,7 @@ def apply(book: Book, ledger: Ledger, order: Order) -> None:
     for use in order.uses:
         if use.lot is not None:
             lot_key = (order.account, order.ticker, use.lot.lot_id)
-            ledger.lot_left[lot_key] = ledger.lot_left.get(lot_key, 0.0) - use.shares
+            ledger.lot_sold[lot_key] = ledger.lot_sold.get(lot_key, 0.0) + use.shares
         if use.gain < -MONEY_TOL:
             ledger.loss_groups.add(group)
     if book.is_taxable(order.account) and ledger.gain_room is not None:
@@ -126,8 +126,9 @@ def sell_sheltered(book: Book, ledger: Ledger, account: str, asset_class: str, d
     return orders
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
+    """A lot (or a position's shares of unknown basis) a taxable sale could relieve."""
+
     account: str
     ticker: str
     lot: Optional[Lot]          # None: shares of unknown basis
@@ -171,27 +172,35 @@ def sell_taxable(book: Book, ledger: Ledger, accounts: Sequence[str], asset_clas
             if room is not None:
                 room -= take * gain_ps
     unsold = left if stopped else 0.0
+    by_position: dict[tuple[str, str], list[_Candidate]] = {}
+    for cand in ranked:
+        if (cand.account, cand.ticker) in wanted and not (losses_only and not _at_loss(book, cand)):
+            by_position.setdefault((cand.account, cand.ticker), []).append(cand)
     orders = tuple(_position_order(book, ledger, position, asset_class, shares, purpose,
                                    up=position not in limited and not losses_only,
-                                   eligible=[c for c in ranked if (c.account, c.ticker) == position
-                                             and not (losses_only and not _at_loss(book, c))],
-                                   flag_budget=position in limited)
+                                   eligible=by_position.get(position, []), flag_budget=position in limited)
                    for position, shares in wanted.items())
     orders = tuple(o for o in orders if o is not None)
     return TaxableResult(orders, stopped, max(0.0, unsold))
 
 
 def _candidates(book: Book, ledger: Ledger, accounts: Iterable[str], asset_class: str) -> list[_Candidate]:
+    """Every open lot of the class in ``accounts``, keyed for the walk: washed loss lots and
+    gain lots about to turn long-term after the rest, unknown basis last, then the method."""
     method = LOT_ORDER[book.settings.lot_method]
+    soon_days = book.settings.lt_soon_days
     out: list[_Candidate] = []
     for account in accounts:
         for ticker in book.tickers_in.get((account, asset_class), ()):
             sale = Sale.from_settings(book.prices[ticker], book.settings)
-            for lot in ledger.lots_left(book, account, ticker):
-                risky = _washes(book, lot, sale)
-                out.append(_Candidate(account, ticker, lot, lot.shares, risky,
-                                      (0, risky, turns_long_term_soon(lot, sale), method(lot, sale))))
-            unknown = ledger.unknown_basis(book, account, ticker)
+            open_lots = ledger.lots_left(book, account, ticker)
+            for lot in open_lots:
+                gain_ps = sale.price - lot.cost_basis / lot.shares
+                lt_from = long_term_date(lot.acquired)
+                soon = gain_ps > 0 and sale.on < lt_from and (lt_from - sale.on).days <= soon_days
+                risky = gain_ps < 0 and _washes(book, ledger, lot, sale)
+                out.append(_Candidate(account, ticker, lot, lot.shares, risky, (0, risky, soon, method(lot, sale))))
+            unknown = ledger.shares_left.get((account, ticker), 0.0) - sum(lot.shares for lot in open_lots)
             if unknown > SHARE_TOL:
                 out.append(_Candidate(account, ticker, None, unknown, False, (1, account, ticker)))
     return out
@@ -201,12 +210,19 @@ def _at_loss(book: Book, cand: _Candidate) -> bool:
     return cand.lot is not None and book.prices[cand.ticker] < cand.lot.basis_per_share - 1e-9
 
 
-def _washes(book: Book, lot: Lot, sale: Sale) -> bool:
-    """Selling this lot at a loss today would be washed by a purchase in the window."""
+def _washes(book: Book, ledger: Ledger, lot: Lot, sale: Sale) -> bool:
+    """Selling this lot at a loss today would be washed by a purchase in the window (any
+    account, past or planned), other than the lot itself (``wash`` answers, once per group)."""
     if sale.price >= lot.basis_per_share:
         return False
     group = book.group_of.get(lot.ticker, lot.ticker)
-    return purchase_in_window(book.household, group, sale.on, exclude=(lot.account, lot.lot_id)) is not None
+    if group not in book.groups_bought_near:
+        return False
+    near = ledger.purchases_near.get(group)
+    if near is None:
+        near = wash_index(book.household).purchases_near(group, sale.on)
+        ledger.purchases_near[group] = near
+    return any(a.lot_id is None or (a.account, a.lot_id) != (lot.account, lot.lot_id) for a in near)
 
 
 def _position_order(book: Book, ledger: Ledger, position: tuple[str, str], asset_class: str, shares: float,

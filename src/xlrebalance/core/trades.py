@@ -252,7 +252,8 @@ def _buys(work: _Work, plan: ClassPlan) -> None:
 
 
 def _finish(work: _Work, plan: ClassPlan, realized_st: float, realized_lt: float) -> TradePlan:
-    trades = tuple(to_trade(o, work) for o in sorted(work.orders, key=_row_order))
+    sellers = {o.account for o in work.orders if o.action == "SELL"}
+    trades = tuple(to_trade(o, work, o.account in sellers) for o in sorted(work.orders, key=_row_order))
     held = tuple(_held_trade(o, flag, why, work) for o, flag, why in work.held)
     notes = list(work.notes)
     _residual_notes(work, notes)
@@ -283,7 +284,7 @@ def _residual_notes(work: _Work, notes: list[str]) -> None:
             notes.append(f"Whole shares and the minimum trade leave {money(left)} uninvested in {account}.")
 
 
-def to_trade(order: Order, work: _Work) -> Trade:
+def to_trade(order: Order, work: _Work, from_sales: bool = False) -> Trade:
     """An order as a TRADE_LIST row: the one place money is rounded to cents."""
     account = work.book.accounts.get(order.account)
     est_tax = round_money(_linear_tax(order, work))
@@ -294,7 +295,6 @@ def to_trade(order: Order, work: _Work) -> Trade:
     else:
         prefs = location_preference(next((t for t in work.household.targets
                                           if t.asset_class == order.asset_class), None), order.asset_class)
-        from_sales = any(o.account == order.account and o.action == "SELL" for o in work.orders)
         reason = buy_reason(order, work.rows, account, account is not None and account.type is prefs[0], from_sales)
     return Trade(order.account, order.ticker, order.action, order.shares, order.price,
                  round_money(order.amount), describe_lots(order.uses), round_money(order.st_gain),
