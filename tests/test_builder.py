@@ -387,15 +387,15 @@ def test_unwritable_target_is_a_workbook_error(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsm"]   # no temporary file left
 
 
-def test_new_does_not_load_pandas():
+def test_new_does_not_load_pandas(tmp_path):
     """'xlrebalance new' stays quick (benchmarks/bench_new.py): building a workbook loads
     neither pandas nor xlwings."""
     import subprocess
     import sys
 
-    code = ("import sys, tempfile, pathlib; from xlrebalance.cli import main; "
-            "main(['new', str(pathlib.Path(tempfile.mkdtemp()) / 'quick.xlsm'), '--sample']); "
+    code = ("import sys; from xlrebalance.cli import main; main(['new', sys.argv[1], '--sample']); "
             "print(sorted(m for m in ('pandas', 'xlwings') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "quick.xlsm")],
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
