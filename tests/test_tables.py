@@ -216,3 +216,19 @@ def test_issue_text_names_table_row_and_column():
     t = tables(**GOOD)
     t["Holdings"][1][2] = "ten"
     assert str(only(issues_of(t), "bad_value")).startswith("Error [bad_value] Holdings, row 2, column 'Shares':")
+
+
+@pytest.mark.parametrize("table", ["Holdings", "Targets", "Prices"])
+def test_a_missing_required_table_is_an_error(table):
+    t = tables(**GOOD)
+    del t[table]
+    issue = only(issues_of(t), "missing_table")
+    assert issue.is_error and issue.table == table
+
+
+def test_one_bad_holding_row_does_not_also_say_the_table_is_empty():
+    t = tables(**GOOD)
+    t["Holdings"] = t["Holdings"][:2]
+    t["Holdings"][1][2] = "ten"
+    codes = [i.code for i in issues_of(t)]
+    assert "bad_value" in codes and "empty_holdings" not in codes

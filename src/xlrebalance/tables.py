@@ -94,7 +94,7 @@ def read_table(name: str, data: TableInput, header_row: int = 1) -> TableRows:
     spec = layout().table(name)
     rows = to_rows(data)
     if not rows or cells.blank_row(rows[0]):
-        table = TableRows(spec, [], {}, present=False)
+        table = TableRows(spec, [], {}, present=data is not None)
         if data is not None and spec.required:
             table.problem("empty_table", f"The {name} table has no header row; it needs the columns "
                           f"{', '.join(c.name for c in spec.columns if c.required)}.", header_row)
@@ -336,7 +336,8 @@ def parse_household(tables: Mapping[str, TableInput], *, today: Optional[date] =
         prices=parsed.get("Prices", ()),
     )
     household = _with_implied_rows(household, issues)
-    issues.extend(cross_check(household, present={n: t.present for n, t in read.items()}))
+    row_counts = {n: -1 if t.issues else len(t.rows) if t.present else None for n, t in read.items()}
+    issues.extend(cross_check(household, row_counts))
     return replace(household, issues=tuple(issues))
 
 

@@ -2,21 +2,35 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Mapping
+from typing import Mapping, Optional
 
 from .core.model import SHARE_TOL, AccountType, Household, Issue, Severity
+from .spec import layout
 
 
-def cross_check(household: Household, present: Mapping[str, bool]) -> list[Issue]:
+_EMPTY_HINT = {
+    "Holdings": "enter one row per account and ticker with the shares held",
+    "Targets": "enter each asset class and its target",
+    "Prices": "enter a price for each ticker or press Refresh prices",
+}
+
+
+def cross_check(household: Household, row_counts: Mapping[str, Optional[int]]) -> list[Issue]:
+    """``row_counts``: non-blank data rows per table name; None where the table is absent,
+    -1 where reading it already reported a problem (a missing column, no header)."""
     issues: list[Issue] = []
-    if not household.holdings:
-        issues.append(Issue("empty_holdings", "Holdings has no rows; enter one row per account and ticker "
-                            "with the shares held.", "Holdings", 2))
-    if not household.targets and present.get("Targets", True):
-        issues.append(Issue("empty_targets", "Targets has no rows; enter each asset class and its target.",
-                            "Targets", 2))
-    if not present.get("Prices"):
-        issues.append(Issue("missing_table", "The Prices table is missing; add it or refresh prices.", "Prices"))
+    for spec in layout().tables:
+        if not spec.required:
+            continue
+        count = row_counts.get(spec.name)
+        if count is None:
+            issues.append(Issue("missing_table", f"The {spec.name} table is missing; add a sheet with an Excel "
+                                f"Table named {spec.name} (a fresh workbook from 'xlrebalance new' has one).",
+                                spec.name))
+        elif count == 0 and spec.name in _EMPTY_HINT:
+            issues.append(Issue(f"empty_{spec.name.lower()}", f"{spec.name} has no rows; "
+                                f"{_EMPTY_HINT[spec.name]}.", spec.name, 2))
+    present = {name: count is not None and count > 0 for name, count in row_counts.items()}
     issues += _holding_checks(household, present)
     issues += _lot_checks(household, compare_holdings=present.get("Holdings", True))
     return issues
