@@ -68,7 +68,7 @@ class TableRows:
             problems = [(i, problem) for i, (_, problem) in enumerate(parsed) if problem]
         for index, problem in problems:
             self.problem("bad_value", f"{problem}.", self.rows[index], col.name)
-        if col.required:
+        if col.required and None in values:
             bad = {i for i, _ in problems}
             for index, value in enumerate(values):
                 if value is None and index not in bad:
