@@ -163,13 +163,22 @@ def test_lot_method_setting_is_used():
 
 
 def test_loss_lot_washed_by_a_recent_purchase_is_avoided():
-    # T2 is at a loss, but VTI was reinvested in the IRA on 2026-11-10 (10 days ago): selling T2
-    # would be a wash sale, so the gain lot T1 is sold instead.
+    # T2 (80 sh) is at a loss, but 80 sh of VTI were bought in the IRA on 2026-11-10 (10 days
+    # ago): its whole loss would be washed, so the gain lot T1 is sold instead.
     lots = [lot("Taxable", "VTI", "T1", "2019-05-01", 600, 60.0), lot("Taxable", "VTI", "T2", "2026-01-05", 80, 120.0)]
-    household = only_taxable_stocks(lots, transactions=[tx("2026-11-10", "IRA", "VTI", "Reinvest", 1, 100.0)])
+    household = only_taxable_stocks(lots, transactions=[tx("2026-11-10", "IRA", "VTI", "Buy", 80, 100.0)])
     plan = trade_list(household)
     assert plan.trades[0].lots == "T1 (30 sh)"
     assert "WASH RISK" not in plan.trades[0].flags
+
+
+def test_loss_lot_partly_washed_is_sold_and_flagged():
+    # Only 1 share was reinvested: at most 1 share's loss is disallowed, so T2 keeps its MinTax
+    # place (ST loss first): 30 sh, loss 30 x -20 = -600, flagged WASH RISK.
+    lots = [lot("Taxable", "VTI", "T1", "2019-05-01", 600, 60.0), lot("Taxable", "VTI", "T2", "2026-01-05", 80, 120.0)]
+    household = only_taxable_stocks(lots, transactions=[tx("2026-11-10", "IRA", "VTI", "Reinvest", 1, 100.0)])
+    sell = trade_list(household).trades[0]
+    assert (sell.lots, sell.st_gain, sell.flags) == ("T2 (30 sh)", -600.0, ("WASH RISK",))
 
 
 def test_only_washed_loss_lots_left_is_flagged():
@@ -177,7 +186,7 @@ def test_only_washed_loss_lots_left_is_flagged():
     household = only_taxable_stocks(lots, transactions=[tx("2026-12-01", "IRA", "VTI", "Buy", 5, 100.0)])
     sell = trade_list(household).trades[0]
     assert sell.flags == ("WASH RISK",)
-    assert "Wash risk: the loss on lot T2 would be disallowed" in sell.reason
+    assert "Wash risk: the loss on up to 5 sh of lot T2 would be disallowed" in sell.reason
     assert "VTI bought in IRA on 2026-12-01" in sell.reason
 
 

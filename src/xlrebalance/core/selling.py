@@ -5,10 +5,12 @@
 - ``sell_sheltered``: a tax-advantaged account, largest position of the class first;
   no lots, no tax.
 - ``sell_taxable``: one or more taxable accounts pooled; every open lot of the class is
-  ranked by the lot method (``lots.LOT_ORDER``), with loss lots a purchase would wash
-  (``wash.purchase_in_window``, past or planned, any account) and gain lots about to turn
-  long-term moved last, and shares of unknown basis (holding larger than its lots) after
-  everything.  Options stop at gain lots (``losses_only``) or at the gain budget.
+  ranked by the lot method (``lots.LOT_ORDER``), with loss lots whose whole loss a purchase
+  in the window would wash (``wash``: past or planned, any account) and gain lots about to
+  turn long-term moved last, and shares of unknown basis (holding larger than its lots)
+  after everything.  A loss lot only partly covered by replacement shares keeps its place
+  and is flagged WASH RISK (only min(shares sold, replacement shares) is disallowed).
+  Options stop at gain lots (``losses_only``) or at the gain budget.
 
 Shares sold are rounded *up* to whole shares (so the cash raised covers what was asked)
 unless a limit (budget, losses only) is what stopped the sale; then *down*.
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Optional, Sequence
 
 from .book import Book, Ledger
-from .lots import LOT_ORDER, LotUse, Sale, long_term_date, use_up
+from .lots import LOT_ORDER, LotUse, Sale, format_shares, long_term_date, use_up
 from .model import MONEY_TOL, SHARE_TOL, Lot
 from .tax import round_money
 from .wash import purchase_in_window, wash_index
@@ -133,7 +135,7 @@ class _Candidate(NamedTuple):
     ticker: str
     lot: Optional[Lot]          # None: shares of unknown basis
     shares: float
-    risky: bool                 # a loss lot a purchase in the window would wash
+    risky: bool                 # a loss lot a purchase in the window would (partly) wash
     key: tuple
 
 
@@ -198,8 +200,10 @@ def _candidates(book: Book, ledger: Ledger, accounts: Iterable[str], asset_class
                 gain_ps = sale.price - lot.cost_basis / lot.shares
                 lt_from = long_term_date(lot.acquired)
                 soon = gain_ps > 0 and sale.on < lt_from and (lt_from - sale.on).days <= soon_days
-                risky = gain_ps < 0 and _washes(book, ledger, lot, sale)
-                out.append(_Candidate(account, ticker, lot, lot.shares, risky, (0, risky, soon, method(lot, sale))))
+                washable = _washable_shares(book, ledger, lot, sale) if gain_ps < 0 else 0.0
+                deferred = washable >= lot.shares - SHARE_TOL    # the whole loss would be washed
+                out.append(_Candidate(account, ticker, lot, lot.shares, washable > SHARE_TOL,
+                                      (0, deferred, soon, method(lot, sale))))
             unknown = ledger.shares_left.get((account, ticker), 0.0) - sum(lot.shares for lot in open_lots)
             if unknown > SHARE_TOL:
                 out.append(_Candidate(account, ticker, None, unknown, False, (1, account, ticker)))
@@ -210,19 +214,20 @@ def _at_loss(book: Book, cand: _Candidate) -> bool:
     return cand.lot is not None and book.prices[cand.ticker] < cand.lot.basis_per_share - 1e-9
 
 
-def _washes(book: Book, ledger: Ledger, lot: Lot, sale: Sale) -> bool:
-    """Selling this lot at a loss today would be washed by a purchase in the window (any
-    account, past or planned), other than the lot itself (``wash`` answers, once per group)."""
-    if sale.price >= lot.basis_per_share:
-        return False
+def _washable_shares(book: Book, ledger: Ledger, lot: Lot, sale: Sale) -> float:
+    """Shares of this lot whose loss a purchase in the window (any account, past or planned,
+    other than the lot itself) would disallow if sold today: at most the replacement shares.
+    ``wash`` answers, once per group."""
     group = book.group_of.get(lot.ticker, lot.ticker)
     if group not in book.groups_bought_near:
-        return False
+        return 0.0
     near = ledger.purchases_near.get(group)
     if near is None:
         near = wash_index(book.household).purchases_near(group, sale.on)
         ledger.purchases_near[group] = near
-    return any(a.lot_id is None or (a.account, a.lot_id) != (lot.account, lot.lot_id) for a in near)
+    replacements = sum(a.shares for a in near
+                       if a.lot_id is None or (a.account, a.lot_id) != (lot.account, lot.lot_id))
+    return min(lot.shares, replacements)
 
 
 def _position_order(book: Book, ledger: Ledger, position: tuple[str, str], asset_class: str, shares: float,
@@ -242,7 +247,7 @@ def _position_order(book: Book, ledger: Ledger, position: tuple[str, str], asset
     detail = ""
     if any(u.lot is not None and u.lot.lot_id in risky and u.gain < -MONEY_TOL for u in uses):
         flags.append(WASH_RISK)
-        detail = _wash_detail(book, uses, risky, sale)
+        detail = _wash_detail(book, ledger, uses, risky, sale)
     if any(u.lot is None for u in uses):
         flags.append(UNKNOWN_BASIS)
     if flag_budget:
@@ -250,9 +255,12 @@ def _position_order(book: Book, ledger: Ledger, position: tuple[str, str], asset
     return Order(account, ticker, asset_class, "SELL", count, price, purpose, uses, tuple(flags), detail)
 
 
-def _wash_detail(book: Book, uses: Sequence[LotUse], risky: set, sale: Sale) -> str:
-    lot = next(u.lot for u in uses if u.lot is not None and u.lot.lot_id in risky)
+def _wash_detail(book: Book, ledger: Ledger, uses: Sequence[LotUse], risky: set, sale: Sale) -> str:
+    use = next(u for u in uses if u.lot is not None and u.lot.lot_id in risky and u.gain < -MONEY_TOL)
+    lot = use.lot
     group = book.group_of.get(lot.ticker, lot.ticker)
     buy = purchase_in_window(book.household, group, sale.on, exclude=(lot.account, lot.lot_id))
     when = f"{buy.ticker} bought in {buy.account} on {buy.date:%Y-%m-%d}" if buy is not None else "a purchase"
-    return f"the loss on lot {lot.lot_id} would be disallowed as a wash sale ({when})"
+    washed = min(use.shares, _washable_shares(book, ledger, lot, sale))
+    return (f"the loss on up to {format_shares(washed)} sh of lot {lot.lot_id} would be disallowed "
+            f"as a wash sale ({when})")
