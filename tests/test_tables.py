@@ -232,3 +232,12 @@ def test_one_bad_holding_row_does_not_also_say_the_table_is_empty():
     t["Holdings"][1][2] = "ten"
     codes = [i.code for i in issues_of(t)]
     assert "bad_value" in codes and "empty_holdings" not in codes
+
+
+def test_a_price_older_than_the_setting_warns_but_still_answers():
+    t = tables(**GOOD, settings={"Stale price days": 3})
+    t["Prices"] = [["Ticker", "Price", "As of"], ["T0", 1.0, date(2026, 11, 10)], ["T1", 1.0, date(2026, 11, 20)]]
+    pf = Portfolio.from_tables(t)
+    issue = only(pf.issues, "stale_price")
+    assert not issue.is_error and issue.ticker == "T0"
+    assert len(pf.drift()) == 2

@@ -19,6 +19,7 @@ from .core.model import (
 from .core.model import Action
 from .settings import parse_settings
 from .spec import TableSpec, layout, normalize_header
+from .core.staleness import price_issues
 from .validate import cross_check
 
 TableInput = Any  # list[list] | tuple | pandas.DataFrame | None
@@ -338,6 +339,7 @@ def parse_household(tables: Mapping[str, TableInput], *, today: Optional[date] =
     household = _with_implied_rows(household, issues)
     row_counts = {n: -1 if t.issues else len(t.rows) if t.present else None for n, t in read.items()}
     issues.extend(cross_check(household, row_counts))
+    issues.extend(price_issues(household))
     return replace(household, issues=tuple(issues))
 
 
