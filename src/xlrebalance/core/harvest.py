@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import Optional, Union
 
 from .holding import term as holding_term
-from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Severity
+from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Lot, Severity
 from .realized import OpenLot, TaxLedger, tax_ledger
 from .tax import rate
 from .wash import WashCheck, WashStatus, wash_index
@@ -76,11 +76,12 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
     accounts = household.account_map()
     index = wash_index(household)
     replacements = _Replacements(household)
+    untaxed = {name for name, account in accounts.items() if account.type.tax_advantaged}
+    terms: dict[date, str] = {}
     unpriced: set[str] = set()
     found = []
-    for lot in ledger.open_lots:
-        account = accounts.get(lot.account)
-        if account is not None and account.type.tax_advantaged:
+    for lot, holding_from in ledger.open_positions():
+        if lot.account in untaxed:
             continue
         price = prices.get(lot.ticker)
         if price is None:
@@ -89,7 +90,9 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
         loss = lot.cost_basis - lot.shares * price
         if not _qualifies(loss, lot.cost_basis, settings):
             continue
-        found.append(_candidate(lot, price, loss, household, index, replacements))
+        if holding_from not in terms:
+            terms[holding_from] = holding_term(holding_from, settings.as_of)
+        found.append(_candidate(lot, holding_from, price, loss, terms[holding_from], settings, index, replacements))
     issues = replacements.issues + [_unpriced_issue(t) for t in sorted(unpriced)]
     ranked = sorted(found, key=lambda c: (-c.est_tax_saving, -c.loss, c.account, c.ticker, c.lot_id))
     return HarvestList(tuple(ranked), tuple(issues))
@@ -102,9 +105,8 @@ def _qualifies(loss: float, basis: float, settings) -> bool:
             and loss / basis >= settings.harvest_min_loss_pct - WEIGHT_TOL)
 
 
-def _candidate(lot: OpenLot, price: float, loss: float, household: Household, index, replacements) -> HarvestCandidate:
-    settings = household.settings
-    term = holding_term(lot.holding_from, settings.as_of)
+def _candidate(lot: Union[Lot, OpenLot], holding_from: date, price: float, loss: float, term: str, settings,
+               index, replacements) -> HarvestCandidate:
     group = replacements.group(lot.ticker)
     check = index.check(group, settings.as_of, lot.shares, exclude=(lot.account, lot.lot_id))
     return HarvestCandidate(
@@ -120,7 +122,7 @@ def _candidate(lot: OpenLot, price: float, loss: float, household: Household, in
         replacement=replacements.for_ticker(lot.ticker),
         wash=check,
         est_tax_saving=loss * rate(term, settings),
-        holding_from=lot.holding_from,
+        holding_from=holding_from,
     )
 
 

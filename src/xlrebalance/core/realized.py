@@ -27,11 +27,12 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import cached_property
 from datetime import date, timedelta
-from typing import Optional
+from typing import Iterator, Optional, Union
 
 from .holding import term as holding_term
-from .model import MONEY_TOL, SHARE_TOL, Action, Household, Issue, Severity, Transaction
+from .model import MONEY_TOL, SHARE_TOL, Action, Household, Issue, Lot, Severity, Transaction
 from .tax import gain_budget_left, net_gains
 from .wash import WashStatus, lot_label, replacement_status
 
@@ -120,12 +121,31 @@ class RealizedTotals:
 
 @dataclass(frozen=True)
 class TaxLedger:
-    """Everything the realized-gains replay produces."""
+    """Everything the realized-gains replay produces.
+
+    ``holdings`` are the open lots in order: a ``Lot`` no sale touched (unchanged), or an
+    ``OpenLot`` after adjustments.  ``open_lots`` turns them all into ``OpenLot`` values on
+    first use; ``open_positions`` walks them without doing so (a harvest of 100,000 lots).
+    """
 
     rows: tuple[RealizedRow, ...]
-    open_lots: tuple[OpenLot, ...]
+    holdings: tuple[Union[Lot, OpenLot], ...]
     totals: RealizedTotals
     issues: tuple[Issue, ...] = ()
+
+    @cached_property
+    def open_lots(self) -> tuple[OpenLot, ...]:
+        return tuple(item if isinstance(item, OpenLot) else _unchanged(item) for item in self.holdings)
+
+    def open_positions(self) -> Iterator[tuple[Union[Lot, OpenLot], date]]:
+        """(lot, holding-period start) pairs; both kinds have account, ticker, lot_id,
+        shares and cost_basis (adjusted)."""
+        for item in self.holdings:
+            yield item, (item.holding_from if isinstance(item, OpenLot) else item.acquired)
+
+
+def _unchanged(lot: Lot) -> OpenLot:
+    return OpenLot(lot.account, lot.ticker, lot.lot_id, lot.acquired, lot.acquired, lot.shares, lot.cost_basis, 0.0)
 
 
 # --- working state (local to one replay; never escapes) -----------------------------
@@ -170,8 +190,10 @@ def tax_ledger(household: Household) -> TaxLedger:
     settings = household.settings
     as_of, window = settings.as_of, timedelta(days=settings.wash_window_days)
     issues: list[Issue] = []
-    sales = _sales_in_order(household, issues)
-    positions = _build_positions(household, sales, issues)
+    lots = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots}
+    sales = _sales_in_order(household, lots, issues)
+    quiet = _quiet_lots(lots, sales, window)
+    positions = _build_positions(household, lots, sales, quiet)
     index = _GroupIndex(positions.values(), as_of, household.account_map())
     rows: list[RealizedRow] = []
     for sale_no, tx in enumerate(sales):
@@ -183,8 +205,7 @@ def tax_ledger(household: Household) -> TaxLedger:
         sale_rows = _realize(tx, position, pieces, index, window, issues)
         if tx.date.year == as_of.year:
             rows.extend(sale_rows)
-    open_lots = tuple(sorted(_open_lots(positions.values()), key=_open_order))
-    return TaxLedger(tuple(rows), open_lots, _totals(rows, household), tuple(issues))
+    return TaxLedger(tuple(rows), _open_lots(lots, quiet, positions), _totals(rows, household), tuple(issues))
 
 
 def _realize(tx, position, pieces, index, window, issues) -> list[RealizedRow]:
@@ -276,10 +297,9 @@ class _GroupIndex:
 # --- building the positions ---------------------------------------------------------
 
 
-def _sales_in_order(household: Household, issues: list[Issue]) -> list[Transaction]:
+def _sales_in_order(household: Household, lots: dict, issues: list[Issue]) -> list[Transaction]:
     """Sell rows that can be replayed, in disposition order (date, then acquisition)."""
     as_of = household.settings.as_of
-    lots = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots}
     accounts = household.account_map()
     usable = []
     for tx in household.transactions:
@@ -322,21 +342,29 @@ def _sale_key(tx: Transaction, sale_no: int) -> tuple:
     return (tx.account, tx.ticker, tx.lot_id) if tx.lot_id else (tx.account, tx.ticker, None, sale_no)
 
 
-def _build_positions(household: Household, sales: list[Transaction], issues) -> dict[tuple, _Position]:
+def _quiet_lots(lots: dict, sales: list[Transaction], window: timedelta) -> set[tuple]:
+    """Keys of open lots no sale touches: never sold, and bought too early to replace any
+    sale.  They pass through unchanged (a shortcut: the replay only tracks the others)."""
+    if not sales:
+        return set(lots)
+    horizon = sales[0].date - window      # sales are in date order
+    sold = {(tx.account, tx.ticker, tx.lot_id) for tx in sales if tx.lot_id}
+    return {key for key, lot in lots.items() if lot.acquired < horizon and key not in sold}
+
+
+def _build_positions(household: Household, lots: dict, sales: list[Transaction], quiet: set) -> dict[tuple, _Position]:
     accounts = household.account_map()
     groups = {s.ticker: s.group for s in household.securities}
     as_of = household.settings.as_of
 
+    untaxed = {name for name, acct in accounts.items() if acct.type.tax_advantaged}
+
     def new(key, account, ticker, acquired, source):
-        acct = accounts.get(account)
-        taxable = acct is None or not acct.type.tax_advantaged
-        return _Position(key, account, ticker, groups.get(ticker, ticker), acquired, source, taxable)
+        return _Position(key, account, ticker, groups.get(ticker, ticker), acquired, source, account not in untaxed)
 
     positions: dict[tuple, _Position] = {}
-    open_lots = {}
-    for lot in household.lots:
-        key = (lot.account, lot.ticker, lot.lot_id)
-        open_lots[key] = lot
+    open_lots = {key: lot for key, lot in lots.items() if key not in quiet}
+    for key, lot in open_lots.items():
         positions[key] = new(key, lot.account, lot.ticker, lot.acquired, "lot")
     for sale_no, tx in enumerate(sales):
         key = _sale_key(tx, sale_no)
@@ -351,10 +379,9 @@ def _build_positions(household: Household, sales: list[Transaction], issues) -> 
     for tx in household.transactions:
         if tx.action is Action.SELL or tx.date > as_of:
             continue
-        _add_purchase(tx, positions, new)
-    for position in positions.values():
-        position.portions.sort(key=lambda p: p.sale is None)
-    return positions
+        if not (tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in quiet):
+            _add_purchase(tx, positions, new)
+    return positions  # each position's portions: sold shares (in sale order), then open ones
 
 
 def _add_purchase(tx: Transaction, positions: dict, new) -> None:
@@ -374,28 +401,41 @@ def _add_purchase(tx: Transaction, positions: dict, new) -> None:
             position.portions.append(_Portion(rest, basis * rest / tx.shares, tx.date))
 
 
-def _open_lots(positions) -> list[OpenLot]:
+def _open_lots(lots: dict, quiet: set, positions: dict) -> tuple[Union[Lot, OpenLot], ...]:
+    """Open lots in the Lots table's order, then past buys and reinvestments not in Lots."""
     found = []
-    for position in positions:
-        by_start: dict[date, list[_Portion]] = defaultdict(list)
-        for portion in position.portions:
-            if portion.sale is None and portion.shares > SHARE_TOL:
-                by_start[portion.holding_from].append(portion)
-        lot_id = lot_label(position.key[2], position.source, position.acquired)
-        for start, portions in by_start.items():
-            adjustment = sum(p.adjustment for p in portions)
-            found.append(OpenLot(
-                account=position.account, ticker=position.ticker, lot_id=lot_id,
-                acquired=position.acquired, holding_from=start,
-                shares=sum(p.shares for p in portions),
-                cost_basis=sum(p.basis for p in portions) + adjustment,
-                wash_adjustment=adjustment, source=position.source,
-            ))
-    return found
+    for key, lot in lots.items():
+        if key in quiet:
+            found.append(lot)
+        else:
+            found.extend(_position_lots(positions[key]))
+    for key, position in positions.items():
+        if key not in lots:
+            found.extend(_position_lots(position))
+    return tuple(found)
 
 
-def _open_order(lot: OpenLot) -> tuple:
-    return (lot.account, lot.ticker, lot.acquired, lot.lot_id, lot.holding_from)
+def _position_lots(position: _Position) -> list[OpenLot]:
+    """One row per holding period of a position's open shares (a wash sale splits a lot)."""
+    portions = position.portions
+    if len(portions) == 1 and portions[0].sale is None:  # the common case: one untouched block
+        only = portions[0]
+        if only.shares <= SHARE_TOL:
+            return []
+        return [OpenLot(position.account, position.ticker, lot_label(position.key[2], position.source,
+                        position.acquired), position.acquired, only.holding_from, only.shares,
+                        only.basis + only.adjustment, only.adjustment, position.source)]
+    by_start: dict[date, list[float]] = {}
+    for portion in position.portions:
+        if portion.sale is None and portion.shares > SHARE_TOL:
+            sums = by_start.setdefault(portion.holding_from, [0.0, 0.0, 0.0])
+            sums[0] += portion.shares
+            sums[1] += portion.basis
+            sums[2] += portion.adjustment
+    lot_id = lot_label(position.key[2], position.source, position.acquired)
+    return [OpenLot(position.account, position.ticker, lot_id, position.acquired, start,
+                    shares, basis + adjustment, adjustment, position.source)
+            for start, (shares, basis, adjustment) in sorted(by_start.items())]
 
 
 def _totals(rows: list[RealizedRow], household: Household) -> RealizedTotals:

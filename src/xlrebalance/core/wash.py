@@ -29,9 +29,9 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Optional
+from typing import Optional
 
-from .model import MONEY_TOL, Account, AccountType, Action, Household, Lot, Transaction
+from .model import MONEY_TOL, SHARE_TOL, Account, AccountType, Action, Household, Lot, Transaction
 
 #: Sources of an acquisition.
 SOURCE_LOT = "lot"
@@ -77,7 +77,7 @@ class Acquisition:
     @property
     def ref(self) -> str:
         """The lot's name: its Lot ID, or e.g. 'Reinvest 2026-11-03' for a row without one."""
-        return lot_label(self.lot_id, self.source, self.date)
+        return self.lot_id or lot_label(None, self.source, self.date)
 
 
 def lot_label(lot_id: Optional[str], source: str, acquired: date) -> str:
@@ -109,7 +109,7 @@ class WashCheck:
 
 def wash_group(household: Household, ticker: str) -> str:
     """The substantially-identical group of ``ticker`` (Securities.Wash group, default the ticker)."""
-    security = _securities(household).get(ticker)
+    security = next((s for s in household.securities if s.ticker == ticker), None)
     return security.group if security is not None else ticker
 
 
@@ -134,24 +134,13 @@ def acquisitions(household: Household) -> tuple[Acquisition, ...]:
     a Buy/Reinvest row whose Lot ID is an open lot of the same account and ticker is that
     lot and is not listed twice.
     """
-    groups = _group_lookup(household)
-    found: list[Acquisition] = []
-    lot_keys: set[tuple[str, str, str]] = set()
-    for lot in household.lots:
-        lot_keys.add((lot.account, lot.ticker, lot.lot_id))
-        found.append(_from_lot(lot, groups(lot.ticker)))
-    for tx in household.transactions:
-        if tx.action is Action.SELL:
-            continue
-        if tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in lot_keys:
-            continue
-        found.append(_from_transaction(tx, groups(tx.ticker)))
+    found = [_to_acquisition(entry, group) for group, entry in _purchase_entries(household)]
     return tuple(sorted(found, key=acquisition_order))
 
 
 def acquisition_order(acq: Acquisition) -> tuple:
-    """Matching order of replacement shares: acquisition date, then account and lot ID."""
-    return (acq.date, acq.account, acq.lot_id or "", acq.row if acq.row is not None else -1)
+    """Matching order of replacement shares: acquisition date, then account and lot name."""
+    return (acq.date, acq.account, acq.ref, acq.row if acq.row is not None else -1)
 
 
 def is_loss_sale(tx: Transaction, lots: Optional[dict] = None) -> bool:
@@ -168,20 +157,37 @@ def is_loss_sale(tx: Transaction, lots: Optional[dict] = None) -> bool:
 
 
 class WashIndex:
-    """Acquisitions and taxable loss sales by wash group, sorted by date for window lookups.
+    """Purchases and taxable loss sales by wash group, sorted by date for window lookups.
 
-    Built once from a household (``wash_index``); read-only afterwards.
+    Built once from a household (``wash_index``); its answers never change afterwards (a
+    memo only saves repeated work).  Purchases are kept
+    as light entries ``(date, account, lot name, seq, shares, Lot | Transaction)`` and
+    turned into ``Acquisition`` values only when an answer names them.
     """
 
     def __init__(self, household: Household) -> None:
         self.window = household.settings.wash_window_days
         self.accounts = household.account_map()
-        by_group: dict[str, list[Acquisition]] = defaultdict(list)
-        for acq in acquisitions(household):
-            by_group[acq.group].append(acq)
-        self._acq = dict(by_group)
-        self._acq_dates = {g: [a.date for a in items] for g, items in self._acq.items()}
+        self._status = {name: replacement_status(acct) for name, acct in self.accounts.items()}
+        by_group: dict[str, list[tuple]] = defaultdict(list)
+        for group, entry in _purchase_entries(household):
+            by_group[group].append(entry)
+        self._entries = {g: sorted(items) for g, items in by_group.items()}
+        self._dates = {g: [e[0] for e in items] for g, items in self._entries.items()}
         self._loss_dates = _loss_sale_dates(household)
+        self._memo: dict[tuple[str, date], tuple[list[tuple], date, set]] = {}
+        self._acquired: dict[int, Acquisition] = {}
+
+    def _near(self, group: str, on: date, exclude: Optional[tuple[str, str]]) -> list[tuple]:
+        entries = self._entries.get(group)
+        if not entries:
+            return []
+        dates = self._dates[group]
+        span = timedelta(days=self.window)
+        near = entries[bisect.bisect_left(dates, on - span):bisect.bisect_right(dates, on + span)]
+        if exclude is None:
+            return near
+        return [e for e in near if e[1] != exclude[0] or e[2] != exclude[1]]
 
     def purchases_near(
         self, group: str, on: date, exclude: Optional[tuple[str, str]] = None
@@ -189,14 +195,7 @@ class WashIndex:
         """Acquisitions of ``group`` within the window around ``on`` (inclusive), in
         acquisition order, without the lot ``exclude`` = (account, lot_id), where a row
         without a Lot ID is named by ``lot_label`` (e.g. 'Reinvest 2026-11-03')."""
-        items = self._acq.get(group)
-        if not items:
-            return ()
-        dates = self._acq_dates[group]
-        span = timedelta(days=self.window)
-        lo = bisect.bisect_left(dates, on - span)
-        hi = bisect.bisect_right(dates, on + span)
-        return tuple(a for a in items[lo:hi] if not _is_excluded(a, exclude))
+        return tuple(self._acquisition(e, group) for e in self._near(group, on, exclude))
 
     def latest_loss_sale(self, group: str, on: date) -> Optional[date]:
         """Latest taxable loss sale of ``group`` in [on - window, on]."""
@@ -213,34 +212,51 @@ class WashIndex:
     ) -> WashCheck:
         """Wash status of selling ``shares`` of ``group`` at a loss on ``on``.
 
-        The status comes from the replacements that would be matched (acquisition order,
-        up to ``shares``); the worst of them wins.  ``clear_on`` steps past every
-        acquisition in the window until a date with none.
+        The replacements that would be matched (acquisition order, up to ``shares``) are
+        the ``conflicts``; the worst of their statuses wins.  ``clear_on`` steps past the
+        window of every purchase until a date with none.
         """
-        conflicts = self.purchases_near(group, on, exclude)
-        if not conflicts:
+        near, clear_on, names = self._near_and_clear(group, on)
+        if exclude is not None and exclude in names:
+            near = self._near(group, on, exclude)
+            clear_on = self._clear_date(group, near, exclude) if near else on
+        if not near:
             return WashCheck(WashStatus.CLEAR, on, on)
-        status = self._matched_status(conflicts, shares)
-        return WashCheck(status, on, self._clear_date(group, on, exclude), conflicts)
-
-    def _matched_status(self, conflicts: Iterable[Acquisition], shares: float) -> WashStatus:
-        status, needed = WashStatus.CLEAR, shares
-        for acq in conflicts:
-            kind = replacement_status(self.accounts.get(acq.account))
-            if kind.severity > status.severity:
+        matched, status, needed = [], WashStatus.BLOCKED, shares
+        for entry in near:
+            kind = self._status.get(entry[1], WashStatus.BLOCKED)
+            if kind is not status and _SEVERITY[kind] > _SEVERITY[status]:
                 status = kind
-            needed -= acq.shares
-            if needed <= 0:
+            matched.append(self._acquisition(entry, group))
+            needed -= entry[4]
+            if needed <= SHARE_TOL:
                 break
-        return status if status is not WashStatus.CLEAR else WashStatus.BLOCKED
+        return WashCheck(status, on, clear_on, tuple(matched))
 
-    def _clear_date(self, group: str, on: date, exclude: Optional[tuple[str, str]]) -> date:
-        day = on
+    def _near_and_clear(self, group: str, on: date) -> tuple[list[tuple], date, set]:
+        """Purchases near ``on``, the first clear day for a lot not among them, and their
+        (account, lot name) pairs.  Memoized: a harvest list asks for every lot of a group."""
+        key = (group, on)
+        if key not in self._memo:
+            near = self._near(group, on, None)
+            clear_on = self._clear_date(group, near, None) if near else on
+            self._memo[key] = (near, clear_on, {(e[1], e[2]) for e in near})
+        return self._memo[key]
+
+    def _acquisition(self, entry: tuple, group: str) -> Acquisition:
+        seq = entry[3]
+        if seq not in self._acquired:
+            self._acquired[seq] = _to_acquisition(entry, group)
+        return self._acquired[seq]
+
+    def _clear_date(self, group: str, near: list[tuple], exclude: Optional[tuple[str, str]]) -> date:
+        """First day after the window of every purchase in ``near`` with none in its own."""
+        step = timedelta(days=self.window + 1)
         while True:
-            near = self.purchases_near(group, day, exclude)
+            day = near[-1][0] + step   # entries are in date order
+            near = self._near(group, day, exclude)
             if not near:
                 return day
-            day = max(a.date for a in near) + timedelta(days=self.window + 1)
 
 
 _cache: tuple[Optional[weakref.ref], Optional[WashIndex]] = (None, None)
@@ -292,13 +308,32 @@ def wash_check(
 # --- helpers -------------------------------------------------------------------------
 
 
-def _securities(household: Household) -> dict:
-    return household.security_map()
-
-
 def _group_lookup(household: Household):
     groups = {s.ticker: s.group for s in household.securities}
     return lambda ticker: groups.get(ticker, ticker)
+
+
+def _purchase_entries(household: Household):
+    """(group, entry) for every open lot and Buy/Reinvest row not already a lot; an entry is
+    (date, account, lot name, seq, shares, Lot | Transaction), sortable on its first four."""
+    groups = {s.ticker: s.group for s in household.securities}
+    lot_keys = set()
+    seq = 0
+    for seq, lot in enumerate(household.lots):
+        lot_keys.add((lot.account, lot.ticker, lot.lot_id))
+        name = lot.lot_id or lot_label(None, SOURCE_LOT, lot.acquired)
+        yield groups.get(lot.ticker, lot.ticker), (lot.acquired, lot.account, name, seq, lot.shares, lot)
+    for n, tx in enumerate(household.transactions, start=seq + 1):
+        if tx.action is Action.SELL or (tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in lot_keys):
+            continue
+        source = SOURCE_REINVEST if tx.action is Action.REINVEST else SOURCE_BUY
+        yield groups.get(tx.ticker, tx.ticker), (tx.date, tx.account, lot_label(tx.lot_id, source, tx.date), n,
+                                                 tx.shares, tx)
+
+
+def _to_acquisition(entry: tuple, group: str) -> Acquisition:
+    source = entry[5]
+    return _from_lot(source, group) if isinstance(source, Lot) else _from_transaction(source, group)
 
 
 def _from_lot(lot: Lot, group: str) -> Acquisition:
@@ -332,14 +367,11 @@ def _from_transaction(tx: Transaction, group: str) -> Acquisition:
     )
 
 
-def _is_excluded(acq: Acquisition, exclude: Optional[tuple[str, str]]) -> bool:
-    return exclude is not None and (acq.account, acq.ref) == exclude
-
-
 def _loss_sale_dates(household: Household) -> dict[str, list[date]]:
     groups = _group_lookup(household)
     accounts = household.account_map()
-    lots = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots}
+    needs_lots = any(tx.action is Action.SELL and tx.cost_basis is None for tx in household.transactions)
+    lots = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots} if needs_lots else None
     dates: dict[str, list[date]] = defaultdict(list)
     for tx in household.transactions:
         account = accounts.get(tx.account)
