@@ -252,7 +252,7 @@ def test_rounding_residual_is_noted():
     plan = trade_list(household)
     assert brief(plan) == [("IRA", "BND", "BUY", 2)]
     assert plan.cash_left["IRA"] == 30.0
-    assert any("leave $30 uninvested in IRA" in n for n in plan.notes)
+    assert any("leave cash uninvested: $30 in IRA" in n for n in plan.notes)
 
 
 def test_unknown_basis_is_sold_with_a_flag_and_taxed_as_all_gain():

@@ -25,6 +25,7 @@ from typing import Mapping, Optional
 
 from .book import Book, Ledger
 from .model import MONEY_TOL, AccountType, AssetClassTarget
+from .tax import round_money
 from .selling import WASH_RISK, Order, buy_shares
 from .wash import loss_sale_in_window
 
@@ -152,10 +153,13 @@ def place_buys(book: Book, ledger: Ledger, amounts: Mapping[str, float], purpose
         details[key] = choice[1]
         need[c] -= amount
         cash[account] -= amount
+    counts = {key: buy_shares(book, dollars, book.prices[key[1]]) for key, dollars in spend.items()}
+    if book.settings.whole_shares:
+        counts = _top_up(book, ledger, spend, counts)
     orders = []
     for (account, ticker, c), dollars in spend.items():
         price = book.prices[ticker]
-        shares = buy_shares(book, dollars, price)
+        shares = counts[(account, ticker, c)]
         detail = details[(account, ticker, c)]
         flags = (WASH_RISK,) if detail else ()
         if shares <= 0:     # less than one whole share: reported, not bought
@@ -163,3 +167,21 @@ def place_buys(book: Book, ledger: Ledger, amounts: Mapping[str, float], purpose
         orders.append(Order(account, ticker, c, "BUY", shares, price, purposes.get(c, "rebalance"),
                             flags=flags, detail=detail))
     return orders
+
+
+def _top_up(book: Book, ledger: Ledger, spend: Mapping[tuple[str, str, str], float],
+            counts: dict[tuple[str, str, str], float]) -> dict[tuple[str, str, str], float]:
+    """Spend what rounding down left in each account on one more share of its buys, the buy
+    furthest short of its dollars first, while the cash covers a share."""
+    counts = dict(counts)
+    for account in {key[0] for key in spend}:
+        keys = [k for k in spend if k[0] == account and counts[k] > 0]
+        left = ledger.cash.get(account, 0.0) - sum(round_money(counts[k] * book.prices[k[1]]) for k in keys)
+        while keys:
+            short = [k for k in keys if book.prices[k[1]] <= left + MONEY_TOL / 10]
+            if not short:
+                break
+            key = max(short, key=lambda k: (spend[k] - counts[k] * book.prices[k[1]], k))
+            counts[key] += 1
+            left -= book.prices[key[1]]
+    return counts

@@ -237,9 +237,10 @@ def _buys(work: _Work, plan: ClassPlan) -> None:
     caps = {c: max(0.0, plan.flows.get(c, 0.0)) + max(0.0, plan.rebalance.get(c, 0.0)) for c in work.states}
     amounts = water_fill(gaps, cash, caps)
     rest = cash - sum(amounts.values())
-    if rest > MONEY_TOL:
-        extra = water_fill({c: gaps[c] - amounts[c] for c in gaps}, rest)
-        amounts = {c: amounts[c] + extra[c] for c in amounts}
+    sold = {o.asset_class for o in work.orders if o.action == "SELL"}
+    if rest > MONEY_TOL:        # cash beyond the plan (rounding, withdrawals over-raised): never
+        extra = water_fill({c: gaps[c] - amounts[c] for c in gaps if c not in sold}, rest)  # buy back
+        amounts = {c: amounts[c] + extra.get(c, 0.0) for c in amounts}
     purposes = {c: "deposit" if plan.flows.get(c, 0.0) >= plan.rebalance.get(c, 0.0) else "rebalance"
                 for c in amounts}
     targets = {t.asset_class: t for t in work.household.targets}
@@ -278,10 +279,10 @@ def _row_order(order: Order) -> tuple:
 
 def _residual_notes(work: _Work, notes: list[str]) -> None:
     traded = {o.account for o in work.orders} | {a for a, b in work.book.budget.items() if b > MONEY_TOL}
-    for account in sorted(traded):
-        left = work.ledger.cash.get(account, 0.0)
-        if left >= 1.0:
-            notes.append(f"Whole shares and the minimum trade leave {money(left)} uninvested in {account}.")
+    left = [(a, work.ledger.cash.get(a, 0.0)) for a in sorted(traded) if work.ledger.cash.get(a, 0.0) >= 1.0]
+    if left:
+        where = ", ".join(f"{money(cash)} in {account}" for account, cash in left)
+        notes.append(f"Whole shares and the minimum trade leave cash uninvested: {where}.")
 
 
 def to_trade(order: Order, work: _Work, from_sales: bool = False) -> Trade:
