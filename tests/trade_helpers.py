@@ -53,9 +53,10 @@ def make(accounts: Iterable[Account], holdings: dict[tuple[str, str], float], ta
 
 
 def tx(day: str, account_name: str, ticker: str, action: str, shares: float, price: float,
-       cost_basis: float | None = None, lot_id: str | None = None) -> Transaction:
+       cost_basis: float | None = None, lot_id: str | None = None, acquired: str | None = None) -> Transaction:
     return Transaction(date.fromisoformat(day), account_name, ticker, Action(action), shares, price,
-                       lot_id=lot_id, cost_basis=cost_basis)
+                       lot_id=lot_id, acquired=date.fromisoformat(acquired) if acquired else None,
+                       cost_basis=cost_basis)
 
 
 def brief(plan) -> list[tuple]:

@@ -35,19 +35,19 @@ def standing(row: Optional[DriftRow], asset_class: str) -> str:
     return f"{share} against a {pct(row.target)} target"
 
 
-def where(account: Optional[Account], name: str) -> str:
+def where(name: str) -> str:
     """'the IRA' for an all-capitals name such as IRA or HSA; else the name as typed."""
     return f"the {name}" if name.isalpha() and name.isupper() and len(name) > 1 else name
 
 
 def _head(order: Order) -> str:
     verb = "Sell" if order.action == "SELL" else "Buy"
-    return f"{verb} {format_shares(order.shares)} sh of {order.ticker} in {where(None, order.account)}"
+    return f"{verb} {format_shares(order.shares)} sh of {order.ticker} in {where(order.account)}"
 
 
 def _tax_tail(order: Order, account: Optional[Account], settings: Settings, est_tax: float) -> str:
     if account is not None and account.type.tax_advantaged:
-        return f"selling in {where(account, order.account)} ({account.type.value}) costs no tax"
+        return f"selling in {where(order.account)} ({account.type.value}) costs no tax"
     method = settings.lot_method.value if settings.lot_method is not LotMethod.SPECID else "your chosen"
     side = "saves" if est_tax < 0 else "costs about"
     return f"sold from {method} lots in a taxable account, which {side} {money(abs(est_tax))} in tax"
@@ -86,4 +86,4 @@ def _with_detail(text: str, order: Order) -> str:
 def hold_reason(order: Order, why: str) -> str:
     verb = "sell" if order.action == "SELL" else "buy"
     return f"Not traded: would {verb} {format_shares(order.shares)} sh of {order.ticker} in " \
-           f"{where(None, order.account)} ({money(order.amount)}), but {why}."
+           f"{where(order.account)} ({money(order.amount)}), but {why}."

@@ -30,7 +30,7 @@ from typing import Mapping, Optional
 from .book import Book, Ledger, build_book, class_states
 from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
 from .drift import DriftReport, DriftRow, drift_report
-from .lots import describe_lots, format_shares
+from .lots import describe_lots
 from .model import MONEY_TOL, Household, TaxableSells
 from .placement import ROUNDING, location_preference, place_buys
 from .reasons import buy_reason, hold_reason, money, sell_reason, standing
@@ -319,4 +319,4 @@ def _held_trade(order: Order, flag: str, why: str, work: _Work) -> Trade:
                  hold_reason(order, why))
 
 
-__all__ = ["Trade", "TradePlan", "trade_list", "format_shares"]
+__all__ = ["Trade", "TradePlan", "trade_list", "to_trade"]
