@@ -177,6 +177,7 @@ class WashIndex:
         self._loss_dates = _loss_sale_dates(household)
         self._memo: dict[tuple[str, date], tuple[list[tuple], date, set]] = {}
         self._acquired: dict[int, Acquisition] = {}
+        self._checks: dict[tuple[str, date, int], WashCheck] = {}
 
     def _near(self, group: str, on: date, exclude: Optional[tuple[str, str]]) -> list[tuple]:
         entries = self._entries.get(group)
@@ -217,21 +218,25 @@ class WashIndex:
         window of every purchase until a date with none.
         """
         near, clear_on, names = self._near_and_clear(group, on)
-        if exclude is not None and exclude in names:
+        shared = exclude is None or exclude not in names   # the lot is not among the purchases
+        if not shared:
             near = self._near(group, on, exclude)
             clear_on = self._clear_date(group, near, exclude) if near else on
         if not near:
             return WashCheck(WashStatus.CLEAR, on, on)
-        matched, status, needed = [], WashStatus.BLOCKED, shares
-        for entry in near:
-            kind = self._status.get(entry[1], WashStatus.BLOCKED)
-            if kind is not status and _SEVERITY[kind] > _SEVERITY[status]:
-                status = kind
-            matched.append(self._acquisition(entry, group))
-            needed -= entry[4]
-            if needed <= SHARE_TOL:
-                break
-        return WashCheck(status, on, clear_on, tuple(matched))
+        count, needed = 0, shares
+        while count < len(near) and needed > SHARE_TOL:   # replacements matched, in order
+            needed -= near[count][4]
+            count += 1
+        key = (group, on, count)
+        if shared and key in self._checks:
+            return self._checks[key]
+        statuses = [self._status.get(entry[1], WashStatus.BLOCKED) for entry in near[:count]]
+        status = max(statuses + [WashStatus.BLOCKED], key=_SEVERITY.__getitem__)
+        check = WashCheck(status, on, clear_on, tuple(self._acquisition(e, group) for e in near[:count]))
+        if shared:
+            self._checks[key] = check
+        return check
 
     def _near_and_clear(self, group: str, on: date) -> tuple[list[tuple], date, set]:
         """Purchases near ``on``, the first clear day for a lot not among them, and their
