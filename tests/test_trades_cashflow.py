@@ -114,3 +114,16 @@ def test_realized_gains_this_year_count_against_the_budget():
                      taxable_sells=TaxableSells.ALLOWED, gain_budget=1_900.0)
     plan = trade_list(household)
     assert brief(plan)[0] == ("Taxable", "VTI", "SELL", 10)
+
+
+def test_calendar_trigger_due_rebalances_every_class_to_target():
+    # In band (62/38) but a calendar review is due (never reviewed): back to 60/40 in the IRA.
+    # $100,000: sell $2,000 = 20 VTI, buy 40 BND.
+    from xlrebalance.core.model import Trigger
+
+    household = make([account("IRA", "Traditional")], {("IRA", "VTI"): 620, ("IRA", "BND"): 760},
+                     {"US Stocks": 0.6, "Bonds": 0.4}, trigger=Trigger.CALENDAR)
+    assert brief(trade_list(household)) == [("IRA", "VTI", "SELL", 20), ("IRA", "BND", "BUY", 40)]
+    not_due = make([account("IRA", "Traditional")], {("IRA", "VTI"): 620, ("IRA", "BND"): 760},
+                   {"US Stocks": 0.6, "Bonds": 0.4}, trigger=Trigger.CALENDAR, last_review=date(2026, 10, 1))
+    assert brief(trade_list(not_due)) == []

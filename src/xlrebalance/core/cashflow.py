@@ -137,9 +137,15 @@ def rebalance_amounts(states: Mapping[str, ClassState], values: Mapping[str, flo
 
 
 def class_plan(states: Mapping[str, ClassState], values: Mapping[str, float], deposit: float,
-               rebalance_to: RebalanceTo) -> ClassPlan:
-    """Deposits first; then, only if a band is still breached, the rebalance."""
+               rebalance_to: RebalanceTo, everything: bool = False) -> ClassPlan:
+    """Deposits first; then, only if a band is still breached, the rebalance.
+
+    ``everything`` (a calendar rebalance that is due): every class goes back to its goal,
+    inside its band or not."""
     flows = spend_deposit(states, values, deposit)
     after = {c: values[c] + flows.get(c, 0.0) for c in states}
+    if everything:
+        rebalance = {c: s.goal - after[c] for c, s in states.items()}
+        return ClassPlan(flows, rebalance, tuple(c for c in states if abs(rebalance[c]) > MONEY_TOL))
     rebalance, breached = rebalance_amounts(states, after, rebalance_to)
     return ClassPlan(flows, rebalance, breached)

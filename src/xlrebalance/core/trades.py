@@ -9,7 +9,8 @@ location", "Lots", "Wash sales", "When not to trade"):
 2. **Deposits**: spare cash (cash + deposits - reserve) is water-filled into the most
    under-weight classes (``cashflow.class_plan``).
 3. **Rebalance**, only if a tradable class is still outside its band after the cash flows:
-   out-of-band classes go to ``Rebalance to``; the rest of the household balances.  Sales
+   out-of-band classes go to ``Rebalance to``; the rest of the household balances.  With
+   ``Trigger`` = Calendar and the review due, every class goes back to its target.  Sales
    happen in tax-advantaged accounts first; then in taxable accounts per ``Taxable sells``
    (Last resort: only down to the band edge; Allowed; Losses only; Never), with lots by
    ``Lot method``, never past the gain budget, and not at all when the estimated tax is
@@ -31,12 +32,12 @@ from .book import Book, Ledger, build_book, class_states
 from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
 from .drift import DriftReport, DriftRow, drift_report
 from .lots import describe_lots
-from .model import MONEY_TOL, Household, TaxableSells
+from .model import MONEY_TOL, Household, TaxableSells, Trigger
 from .placement import ROUNDING, location_preference, place_buys
 from .reasons import buy_reason, hold_reason, money, sell_reason, standing
 from .selling import Order, apply, sell_sheltered, sell_taxable
 from .tax import estimate_tax, gain_budget_left, round_money, tax_on_gain
-from .triggers import decide
+from .triggers import decide, review_status
 
 BELOW_MINIMUM = "BELOW MINIMUM"
 TAX_COST = "TAX COST > BENEFIT"
@@ -129,7 +130,11 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
                       f"and the other classes are rebalanced around it." for c in book.unbuyable)
     _raise_withdrawals(work)
     deposit = sum(b for b in book.budget.values() if b > 0)
-    plan = class_plan(states, dict(work.ledger.values), deposit, household.settings.rebalance_to)
+    settings = household.settings
+    calendar = settings.trigger is Trigger.CALENDAR and review_status(settings).due
+    plan = class_plan(states, dict(work.ledger.values), deposit, settings.rebalance_to, everything=calendar)
+    if calendar and plan.breached:
+        work.notes.append("A calendar review is due (Trigger = Calendar): every class is traded back to its target.")
     _rebalance_sells(work, plan)
     _buys(work, plan)
     return _finish(work, plan, realized_st, realized_lt)
@@ -170,6 +175,9 @@ def _raise_withdrawals(work: _Work) -> None:
         if ledger.cash[account] < -MONEY_TOL:
             work.notes.append(f"{account} holds too little that may be sold to raise its withdrawal: "
                               f"{money(-ledger.cash[account])} short.")
+    if work.withdrawals and ledger.gain_room is not None and ledger.gain_room < -MONEY_TOL:
+        work.notes.append(f"Raising the withdrawals realizes {money(-ledger.gain_room)} of gains beyond "
+                          f"the year's gain budget.")
 
 
 def _rebalance_sells(work: _Work, plan: ClassPlan) -> None:
