@@ -291,3 +291,27 @@ def test_rows_follow_the_registry_columns():
     columns = layout().function("TRADE_LIST").columns
     assert all(len(t.row()) == len(columns) for t in plan.rows())
     assert columns[2] == "Action" and plan.rows()[0].row()[2] == "SELL"
+
+
+def test_the_trade_engine_is_pure():
+    # core/ imports no Excel, file, network or table-parsing code (STYLE.md rule 1).
+    import subprocess
+    import sys
+
+    code = ("import sys, xlrebalance.core.trades, xlrebalance.core.lots; "
+            "print([m for m in ('xlwings', 'openpyxl', 'xlsxwriter', 'yfinance', 'pandas', 'xlrebalance.cli', "
+            "'xlrebalance.tables', 'xlrebalance.spec') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_portfolio_trade_list_on_the_sample_household():
+    from xlrebalance.portfolio import Portfolio
+    from xlrebalance.sample import sample_tables
+    from xlrebalance.spec import layout
+
+    frame = Portfolio.from_tables(sample_tables()).trade_list()
+    assert list(frame.columns) == list(layout().function("TRADE_LIST").columns)
+    assert set(frame["Action"]) <= {"BUY", "SELL", "HOLD", "NOTE"}
+    assert (frame["Action"] == "SELL").any() and (frame["Action"] == "BUY").any()
+    assert frame["Reason"].map(bool).all()
