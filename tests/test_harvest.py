@@ -176,3 +176,18 @@ def test_missing_price_is_a_warning():
     result = harvest_candidates(household([lot]))
     assert result.candidates == ()
     assert [i.code for i in result.issues] == ["HARVEST_NO_PRICE"]
+
+
+def test_portfolio_harvest_candidates_on_the_sample_household():
+    from xlrebalance.portfolio import Portfolio
+    from xlrebalance.sample import sample_tables
+    from xlrebalance.spec import layout
+
+    out = Portfolio.from_tables(sample_tables()).harvest_candidates()
+    assert list(out.columns) == list(layout().function("HARVEST_CANDIDATES").columns)
+    status = dict(zip(out["Lot ID"], out["Wash status"]))
+    # the VXUS lot bought on 2026-11-10 blocks harvesting the older VXUS lot until Dec 11
+    assert status["T-VXUS-1"] == "BLOCKED until 2026-12-11"
+    assert status["T-VEA-1"] == "CLEAR"
+    savings = list(out["Est. tax saving"])
+    assert savings == sorted(savings, reverse=True)

@@ -197,9 +197,12 @@ def test_replacement_accounts(account, action, permanent, basis_added):
     assert row.disallowed_loss == pytest.approx(200)
     assert row.permanent is permanent
     assert row.permanent_loss == pytest.approx(200 if permanent else 0)
-    (replacement,) = ledger.open_lots
-    assert replacement.wash_adjustment == pytest.approx(200 if basis_added else 0)
-    assert replacement.source == action.value.lower()
+    if basis_added:
+        (replacement,) = ledger.open_lots
+        assert replacement.wash_adjustment == pytest.approx(200)
+        assert replacement.source == action.value.lower()
+    else:  # purchases in tax-advantaged accounts not listed in Lots are not shown as lots
+        assert ledger.open_lots == ()
     flagged = any(i.code == "WASH_POSSIBLY_PERMANENT" for i in ledger.issues)
     assert flagged is (account == "401k")
 
@@ -426,3 +429,54 @@ def test_a_lot_is_never_its_own_replacement(total, partial_sales):
     ledger = tax_ledger(household(AS_OF, lots, sales))
     assert all(r.disallowed_loss == 0 for r in ledger.rows)
     assert all(o.wash_adjustment == 0 for o in ledger.open_lots)
+
+
+def test_rows_without_lot_ids_mix_with_lots_bought_the_same_day():
+    same_day = date(2026, 5, 20)
+    no_id = Transaction(date(2026, 6, 1), "Brokerage", "X", Action.SELL, 5, price=8.0,
+                        acquired=same_day, cost_basis=100.0)
+    reinvest = Transaction(same_day, "Brokerage", "X", Action.REINVEST, 1, price=19.0)
+    h = household(date(2026, 12, 31), lots=[lot("L1", same_day, 10, 200.0)], transactions=[no_id, reinvest])
+    ledger = tax_ledger(h)
+    (row,) = ledger.rows
+    assert row.lot_id == "" and row.disallowed_loss == pytest.approx(60)  # 5 shares, $12 loss each
+    assert {o.lot_id for o in ledger.open_lots} == {"L1", "Reinvest 2026-05-20"}
+    assert sum(o.shares for o in ledger.open_lots) == 11
+    assert sum(o.wash_adjustment for o in ledger.open_lots) == pytest.approx(60)
+
+
+# --- end to end: the Portfolio API on the sample household --------------------------------
+
+def test_portfolio_realized_gains_and_open_lots_on_the_sample_household():
+    from xlrebalance.portfolio import Portfolio
+    from xlrebalance.sample import sample_tables
+    from xlrebalance.spec import layout
+
+    pf = Portfolio.from_tables(sample_tables())
+    realized = pf.realized_gains()
+    assert list(realized.columns) == list(layout().function("REALIZED_GAINS").columns)
+    by_ticker = realized.set_index("Ticker")
+    # IXUS sold at a $1,000 loss on Aug 14, bought back in the Roth on Aug 20: lost for good
+    assert by_ticker.loc["IXUS", "Disallowed loss"] == 1000
+    assert bool(by_ticker.loc["IXUS", "Permanent"]) is True
+    assert by_ticker.loc["SCHB", "Allowed gain"] == 4000
+    totals = realized.attrs["totals"]
+    assert list(totals) == ["ST", "LT", "Net", "Deductible loss", "Carry-forward", "Gain budget left"]
+    assert totals["Net"] == 4000 and totals["Gain budget left"] == 16000
+    assert pf.realized_totals()["Permanent loss"] == 1000
+    open_lots = pf.open_lots()
+    assert list(open_lots.columns) == list(layout().function("OPEN_LOTS").columns)
+    assert "T-VXUS-3" in set(open_lots["Lot ID"])
+
+
+def test_portfolio_refuses_to_compute_on_input_errors():
+    from xlrebalance.errors import InputError
+    from xlrebalance.portfolio import Portfolio
+    from xlrebalance.sample import sample_tables
+
+    tables = sample_tables()
+    tables["Lots"] = tables["Lots"] + [["Joint Taxable", "VTI", "BAD", "not a date", 10.0, 100.0]]
+    pf = Portfolio.from_tables(tables)
+    assert pf.errors
+    with pytest.raises(InputError):
+        pf.realized_gains()

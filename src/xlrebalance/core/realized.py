@@ -9,7 +9,7 @@ same day: in order of acquisition) and every loss is matched against replacement
 - replacements: shares of the same wash group acquired within the window (30 days before
   or after, inclusive) in any household account, up to the sale's date or the as-of date,
   still held when the loss sale happens, never the sold lot itself;
-- matched in acquisition order; each replacement share absorbs one loss (Reg. 1.1091-1(e));
+- matched in acquisition order; each replacement share absorbs one loss (Reg. 1.1091-1);
 - only min(shares sold at a loss, replacement shares) is disallowed (Reg. 1.1091-1(c));
 - the disallowed loss is added to the replacement shares' basis and their holding period
   starts earlier by the sold shares' holding period (IRC 1091(d), 1223(3));
@@ -33,7 +33,7 @@ from typing import Iterator, Optional, Union
 
 from .holding import term as holding_term
 from .model import MONEY_TOL, SHARE_TOL, Action, Household, Issue, Lot, Severity, Transaction
-from .tax import gain_budget_left, net_gains
+from .tax import RealizedTotals, year_totals
 from .wash import WashStatus, lot_label, replacement_status
 
 
@@ -85,38 +85,6 @@ class OpenLot:
     @property
     def original_basis(self) -> float:
         return self.cost_basis - self.wash_adjustment
-
-
-@dataclass(frozen=True)
-class RealizedTotals:
-    """The year's totals after netting ($).  ``gain_budget_left`` None = no budget."""
-
-    year: int
-    st: float
-    lt: float
-    deductible_loss: float
-    carry_forward: float
-    gain_budget_left: Optional[float]
-    disallowed: float
-    permanent: float
-
-    @property
-    def net(self) -> float:
-        return self.st + self.lt
-
-    def as_rows(self) -> list[tuple[str, Optional[float]]]:
-        """(label, $) pairs in the order REALIZED_GAINS shows them under the table."""
-        return [
-            ("ST", self.st),
-            ("LT", self.lt),
-            ("Net", self.net),
-            ("Deductible loss", self.deductible_loss),
-            ("Carry-forward", self.carry_forward),
-            ("Gain budget left", self.gain_budget_left),
-        ]
-
-    def as_dict(self) -> dict[str, Optional[float]]:
-        return dict(self.as_rows()) | {"Disallowed loss": self.disallowed, "Permanent loss": self.permanent}
 
 
 @dataclass(frozen=True)
@@ -281,7 +249,7 @@ class _GroupIndex:
         for position in positions:
             if position.acquired <= as_of:
                 by_group[position.group].append(position)
-        self.items = {g: sorted(items, key=lambda p: (p.acquired, p.account, p.key))
+        self.items = {g: sorted(items, key=lambda p: (p.acquired, p.account, str(p.key)))
                       for g, items in by_group.items()}
         self.dates = {g: [p.acquired for p in items] for g, items in self.items.items()}
         self.accounts = accounts
@@ -402,7 +370,7 @@ def _add_purchase(tx: Transaction, positions: dict, new) -> None:
 
 
 def _open_lots(lots: dict, quiet: set, positions: dict) -> tuple[Union[Lot, OpenLot], ...]:
-    """Open lots in the Lots table's order, then past buys and reinvestments not in Lots."""
+    """Open lots in the Lots table's order, then taxable past buys and reinvestments not in Lots."""
     found = []
     for key, lot in lots.items():
         if key in quiet:
@@ -410,7 +378,7 @@ def _open_lots(lots: dict, quiet: set, positions: dict) -> tuple[Union[Lot, Open
         else:
             found.extend(_position_lots(positions[key]))
     for key, position in positions.items():
-        if key not in lots:
+        if key not in lots and position.taxable:  # past buys not in Lots; IRA ones are noise
             found.extend(_position_lots(position))
     return tuple(found)
 
@@ -439,14 +407,10 @@ def _position_lots(position: _Position) -> list[OpenLot]:
 
 
 def _totals(rows: list[RealizedRow], household: Household) -> RealizedTotals:
-    settings = household.settings
-    st = sum(r.allowed_gain for r in rows if r.term == "ST")
-    lt = sum(r.allowed_gain for r in rows if r.term == "LT")
-    year = net_gains(st, lt)
-    return RealizedTotals(
-        year=settings.as_of.year, st=st, lt=lt,
-        deductible_loss=year.deductible_loss, carry_forward=year.carry_forward,
-        gain_budget_left=gain_budget_left(settings, st, lt),
+    return year_totals(
+        household.settings,
+        st=sum(r.allowed_gain for r in rows if r.term == "ST"),
+        lt=sum(r.allowed_gain for r in rows if r.term == "LT"),
         disallowed=sum(r.disallowed_loss for r in rows),
         permanent=sum(r.permanent_loss for r in rows),
     )

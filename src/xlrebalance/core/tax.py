@@ -140,3 +140,47 @@ def gain_budget_left(settings: Settings, realized_st: float, realized_lt: float)
     if settings.gain_budget is None:
         return None
     return settings.gain_budget - (realized_st + realized_lt)
+
+
+@dataclass(frozen=True)
+class RealizedTotals:
+    """The year's totals after netting ($).  ``gain_budget_left`` None = no budget."""
+
+    year: int
+    st: float
+    lt: float
+    deductible_loss: float
+    carry_forward: float
+    gain_budget_left: Optional[float]
+    disallowed: float
+    permanent: float
+
+    @property
+    def net(self) -> float:
+        return self.st + self.lt
+
+    def as_rows(self) -> list[tuple[str, Optional[float]]]:
+        """(label, $) pairs in the order REALIZED_GAINS shows them under the table."""
+        return [
+            ("ST", self.st),
+            ("LT", self.lt),
+            ("Net", self.net),
+            ("Deductible loss", self.deductible_loss),
+            ("Carry-forward", self.carry_forward),
+            ("Gain budget left", self.gain_budget_left),
+        ]
+
+    def as_dict(self) -> dict[str, Optional[float]]:
+        return dict(self.as_rows()) | {"Disallowed loss": self.disallowed, "Permanent loss": self.permanent}
+
+
+def year_totals(settings: Settings, *, st: float, lt: float, disallowed: float = 0.0,
+                permanent: float = 0.0) -> RealizedTotals:
+    """The year's totals from its allowed ST/LT gains ($) and wash-sale amounts ($)."""
+    year = net_gains(st, lt)
+    return RealizedTotals(
+        year=settings.as_of.year, st=st, lt=lt,
+        deductible_loss=year.deductible_loss, carry_forward=year.carry_forward,
+        gain_budget_left=gain_budget_left(settings, st, lt),
+        disallowed=disallowed, permanent=permanent,
+    )
