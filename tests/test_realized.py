@@ -387,20 +387,30 @@ def households(draw):
         if shares - sold:
             lots.append(lot(f"L{n}", acquired, shares - sold, basis * (shares - sold) / shares,
                             ticker=ticker, account=account))
+    purchases = []
+    for _ in range(draw(st.integers(0, 3))):  # dividend reinvestments not listed in Lots
+        account = draw(st.sampled_from(["Brokerage", "Spouse brokerage", "IRA"]))
+        day = START + timedelta(days=draw(st.integers(0, 360)))
+        purchases.append(Transaction(day, account, draw(st.sampled_from(["X", "Y"])), Action.REINVEST,
+                                     draw(st.integers(1, 20)), price=draw(st.floats(1, 200))))
     securities = [Security("X", "US", wash_group="G"), Security("Y", "US", wash_group="G")]
-    return household(AS_OF, lots, sales, securities)
+    return household(AS_OF, lots, sales + purchases, securities)
 
 
 @hsettings(max_examples=75, deadline=None)
 @given(households())
 def test_basis_is_conserved_except_permanent_losses(h):
     ledger = tax_ledger(h)
-    original = sum(lt.cost_basis for lt in h.lots) + sum(t.cost_basis for t in h.transactions)
+    sold = [t for t in h.transactions if t.action is Action.SELL]
+    # reinvestments outside Lots show as open lots in taxable accounts only
+    reinvested = [t for t in h.transactions if t.action is Action.REINVEST and t.account != "IRA"]
+    original = (sum(lt.cost_basis for lt in h.lots) + sum(t.cost_basis for t in sold)
+                + sum(t.price * t.shares for t in reinvested))
     after = sum(r.cost_basis for r in ledger.rows) + sum(o.cost_basis for o in ledger.open_lots)
     kept = sum(r.disallowed_loss - r.permanent_loss for r in ledger.rows)
     assert after == pytest.approx(original + kept, abs=0.01)
     # shares too: every share is either sold or still open
-    shares = sum(lt.shares for lt in h.lots) + sum(t.shares for t in h.transactions)
+    shares = sum(lt.shares for lt in h.lots) + sum(t.shares for t in sold + reinvested)
     assert sum(r.shares for r in ledger.rows) + sum(o.shares for o in ledger.open_lots) == pytest.approx(shares)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
 from xlrebalance.core.model import (
     Account,
@@ -257,3 +258,30 @@ def test_results_follow_a_new_household_not_a_stale_index():
     assert purchase_in_window(first, "VXUS", SALE_DAY) is not None
     second = household()
     assert purchase_in_window(second, "VXUS", SALE_DAY, exclude=("Joint brokerage", "L1")) is None
+
+
+# --- invariants: the index agrees with a plain scan ----------------------------------------
+
+@hsettings(max_examples=75, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-60, 60), st.sampled_from([a.name for a in ACCOUNTS]),
+                       st.sampled_from(["VXUS", "VTI", "ITOT"]), st.integers(1, 50)), max_size=12),
+    st.sampled_from(["VXUS", "US total market"]),
+    st.integers(1, 200),
+)
+def test_wash_check_matches_a_plain_scan_and_never_uses_the_lot_itself(buys, group, shares):
+    lots = [Lot(account, ticker, f"L{n}", SALE_DAY + timedelta(days=days), size, size * 50.0)
+            for n, (days, account, ticker, size) in enumerate(buys)]
+    h = household(lots)
+    for sold in lots or [OLD_LOT]:
+        check = wash_check(h, group, SALE_DAY, shares, exclude=(sold.account, sold.lot_id))
+        others = [lt for lt in lots if lt is not sold and wash_group(h, lt.ticker) == group
+                  and abs((lt.acquired - SALE_DAY).days) <= 30]
+        assert (check.status is WashStatus.CLEAR) == (not others)
+        assert all((a.account, a.lot_id) != (sold.account, sold.lot_id) for a in check.conflicts)
+        if others:
+            # the first clear day really is clear, and the day before it is not
+            same_group = [lt for lt in lots if lt is not sold and wash_group(h, lt.ticker) == group]
+            assert all(abs((lt.acquired - check.clear_on).days) > 30 for lt in same_group)
+            day_before = check.clear_on - timedelta(days=1)
+            assert any(abs((lt.acquired - day_before).days) <= 30 for lt in same_group)
