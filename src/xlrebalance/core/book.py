@@ -160,7 +160,7 @@ class Ledger:
     sold_groups: dict[str, set] = field(default_factory=lambda: defaultdict(set))
     loss_groups: set = field(default_factory=set)   # groups sold at a loss by the plan
     bought_groups: set = field(default_factory=set)
-    purchases_near: dict = field(default_factory=dict)  # group -> wash.Acquisition tuple (memo)
+    purchases_near: dict = field(default_factory=dict)  # group -> replacement shares in the window (memo)
 
     @classmethod
     def start(cls, book: Book, states: Mapping[str, ClassState], gain_room: Optional[float]) -> "Ledger":

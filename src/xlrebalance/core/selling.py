@@ -222,12 +222,15 @@ def _washable_shares(book: Book, ledger: Ledger, lot: Lot, sale: Sale) -> float:
     if group not in book.groups_bought_near:
         return 0.0
     near = ledger.purchases_near.get(group)
-    if near is None:
-        near = wash_index(book.household).purchases_near(group, sale.on)
-        ledger.purchases_near[group] = near
-    replacements = sum(a.shares for a in near
-                       if a.lot_id is None or (a.account, a.lot_id) != (lot.account, lot.lot_id))
-    return min(lot.shares, replacements)
+    if near is None:        # (all replacement shares, shares by (account, lot id))
+        found = wash_index(book.household).purchases_near(group, sale.on)
+        own: dict[tuple[str, str], float] = {}
+        for a in found:
+            if a.lot_id is not None:
+                own[(a.account, a.lot_id)] = own.get((a.account, a.lot_id), 0.0) + a.shares
+        near = ledger.purchases_near[group] = (sum(a.shares for a in found), own)
+    total, own = near
+    return min(lot.shares, total - own.get((lot.account, lot.lot_id), 0.0))
 
 
 def _position_order(book: Book, ledger: Ledger, position: tuple[str, str], asset_class: str, shares: float,
