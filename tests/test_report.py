@@ -123,6 +123,7 @@ def test_rationale_explains_each_breach_and_the_trades():
     answers = make_answers(drift_rows=[US_OVER, BONDS_UNDER, INTL_OK], trades=[
         trade("Joint", "VTI", "SELL", 20_000.0, st_gain=1_000.0, lt_gain=3_000.0, tax=1_122.0),
         trade("IRA", "BND", "BUY", 20_000.0),
+        (None, None, "NOTE", None, None, None, None, None, None, None, None, "Cash left over: $12."),
     ])
     text = "\n".join(rationale(answers))
     assert "As of November 20, 2026, the household is worth $500,000 across 3 asset classes" in text

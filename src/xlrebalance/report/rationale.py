@@ -48,7 +48,7 @@ def trade_sentences(answers) -> list[str]:
     trades = answers.section("trades")
     if not trades.available:
         return ["The trade list is not available in this version, so no trades are proposed here."]
-    records = trades.records()
+    records = [r for r in trades.records() if str(r.get("Action", "")).upper() in ("BUY", "SELL")]   # not NOTE rows
     if not records:
         return ["No trades are proposed." if not answers.needs_rebalance else
                 "No trades could be proposed within the policy's limits (minimum trade size, cash reserve and "
