@@ -218,10 +218,10 @@ class WashIndex:
         window of every purchase until a date with none.
         """
         near, clear_on, names = self._near_and_clear(group, on)
-        shared = exclude is None or exclude not in names   # the lot is not among the purchases
+        shared = exclude is None or exclude not in names   # the lot is none of those purchases
         if not shared:
             near = self._near(group, on, exclude)
-            clear_on = self._clear_date(group, near, exclude) if near else on
+            clear_on = self._clear_date(group, near, exclude)[0] if near else on
         if not near:
             return WashCheck(WashStatus.CLEAR, on, on)
         count, needed = 0, shares
@@ -239,13 +239,14 @@ class WashIndex:
         return check
 
     def _near_and_clear(self, group: str, on: date) -> tuple[list[tuple], date, set]:
-        """Purchases near ``on``, the first clear day for a lot not among them, and their
-        (account, lot name) pairs.  Memoized: a harvest list asks for every lot of a group."""
+        """Purchases near ``on``, the first clear day for a lot that is none of the purchases
+        met on the way, and those purchases' (account, lot name) pairs.  Memoized: a harvest
+        list asks for every lot of a group."""
         key = (group, on)
         if key not in self._memo:
             near = self._near(group, on, None)
-            clear_on = self._clear_date(group, near, None) if near else on
-            self._memo[key] = (near, clear_on, {(e[1], e[2]) for e in near})
+            clear_on, names = self._clear_date(group, near, None) if near else (on, set())
+            self._memo[key] = (near, clear_on, names)
         return self._memo[key]
 
     def _acquisition(self, entry: tuple, group: str) -> Acquisition:
@@ -254,14 +255,19 @@ class WashIndex:
             self._acquired[seq] = _to_acquisition(entry, group)
         return self._acquired[seq]
 
-    def _clear_date(self, group: str, near: list[tuple], exclude: Optional[tuple[str, str]]) -> date:
-        """First day after the window of every purchase in ``near`` with none in its own."""
+    def _clear_date(
+        self, group: str, near: list[tuple], exclude: Optional[tuple[str, str]]
+    ) -> tuple[date, set]:
+        """First day after the window of every purchase in ``near`` with none in its own,
+        and the (account, lot name) pairs of every purchase met on the way."""
         step = timedelta(days=self.window + 1)
+        names = set()
         while True:
+            names.update((e[1], e[2]) for e in near)
             day = near[-1][0] + step   # entries are in date order
             near = self._near(group, day, exclude)
             if not near:
-                return day
+                return day, names
 
 
 _cache: tuple[Optional[weakref.ref], Optional[WashIndex]] = (None, None)
