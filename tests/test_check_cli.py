@@ -257,3 +257,22 @@ def test_a_workbook_that_kills_its_worker_is_reported_and_the_rest_still_run(sam
     assert [Path(r.path).name for r in results] == ["a.xlsm", "CRASH.xlsm", "b.xlsm", "c.xlsm"]
     assert [r.status() for r in results] == ["rebalance", "invalid", "rebalance", "rebalance"]
     assert results[1].errors[0].code == "worker_crashed"
+
+
+def test_a_workbook_of_plain_ranges_without_a_dashboard_is_answered_with_warnings(tmp_path, capsys):
+    from openpyxl import Workbook
+
+    from xlrebalance.sample import sample_tables
+
+    path = tmp_path / "ranges.xlsx"
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sample_tables().items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    code, output = run(capsys, "check", path)
+    assert code == 0, output
+    assert "Rebalance needed: YES" in output
+    assert "Warning [missing_table] sheet Holdings" in output

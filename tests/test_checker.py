@@ -194,3 +194,17 @@ def test_implausible_values(tables, expected):
 def test_implausible_values_use_the_header_row(tmp_path):
     [issue] = checker.implausible_values({"Holdings": [["Shares"], [1.0], [2e14]]}, {"Holdings": 4})
     assert issue.row == 6
+
+
+def test_data_on_a_sheet_but_not_in_a_table_is_an_error_only_with_a_dashboard(tmp_path):
+    path = tmp_path / "ranges.xlsx"
+    book = Workbook()
+    book.active.title = "Holdings"
+    book["Holdings"].append(["Account", "Ticker", "Shares"])
+    book.save(path)
+    [issue] = [i for i in structure(path) if i.code == "missing_table"]
+    assert not issue.is_error and "read from the sheet meanwhile" in issue.message
+    book.create_sheet("Dashboard")
+    book.save(path)
+    [issue] = [i for i in structure(path) if i.code == "missing_table"]
+    assert issue.is_error

@@ -40,8 +40,10 @@ def _file_issue(code: str, message: str) -> Issue:
 def check_structure(package: Package) -> list[Issue]:
     """Every structural problem of a readable package, against the layout registry."""
     issues: list[Issue] = []
+    board = dashboard_config().get("sheet")
+    has_dashboard = bool(board and package.sheet(board))
     for spec in layout().tables:
-        issues += _table_issues(package, spec)
+        issues += _table_issues(package, spec, has_dashboard)
     issues += _merged_issues(package)
     try:
         issues += _formula_issues(package)
@@ -51,7 +53,10 @@ def check_structure(package: Package) -> list[Issue]:
     return issues
 
 
-def _table_issues(package: Package, spec: TableSpec) -> list[Issue]:
+def _table_issues(package: Package, spec: TableSpec, has_dashboard: bool) -> list[Issue]:
+    """A required table's sheet missing is an error.  Its data on the sheet but not as an
+    Excel Table is an error only when there is a Dashboard, whose formulas need the Table;
+    without one, the data is still read from the sheet (a warning says to make it a Table)."""
     table = package.table(spec.name)
     severity = Severity.ERROR if spec.required else Severity.WARNING
     needed = ", ".join(c.name for c in spec.columns if c.required)
@@ -64,9 +69,11 @@ def _table_issues(package: Package, spec: TableSpec) -> list[Issue]:
                           spec.sheet, None, None, severity)]
         others = ", ".join(t.name for t in sheet.tables)
         seen = f" (it has the table{'s' if len(sheet.tables) > 1 else ''} {others}: rename the right one)" if others else ""
-        return [Issue("missing_table", f"The sheet '{sheet.name}' has no Excel table named {spec.name}{seen}; "
+        effect = "" if has_dashboard else " (its rows are read from the sheet meanwhile)"
+        return [Issue("missing_table", f"The sheet '{sheet.name}' has no Excel table named {spec.name}{seen}{effect}; "
                       f"select the data including the header row, Insert > Table, then name it {spec.name} "
-                      "(Table Design > Table Name).", spec.sheet, 1, None, severity)]
+                      "(Table Design > Table Name).", spec.sheet, 1, None,
+                      severity if has_dashboard else Severity.WARNING)]
     issues = []
     found = [c for c in table.columns if c]
     keys = {normalize_header(c) for c in found}
