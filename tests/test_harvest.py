@@ -191,3 +191,12 @@ def test_portfolio_harvest_candidates_on_the_sample_household():
     assert status["T-VEA-1"] == "CLEAR"
     savings = list(out["Est. tax saving"])
     assert savings == sorted(savings, reverse=True)
+
+
+def test_a_replacement_whose_group_was_just_sold_at_a_loss_is_flagged():
+    ixus_loss = Transaction(AS_OF - timedelta(days=10), "Brokerage", "IXUS", Action.SELL, 10, price=50.0,
+                            lot_id="I0", acquired=date(2025, 1, 2), cost_basis=700.0)
+    result = harvest_candidates(household(transactions=[ixus_loss]))
+    assert only(result).replacement == "IXUS"
+    (issue,) = result.issues
+    assert issue.code == "REPLACEMENT_WASH_RISK" and "2026-12-11" in issue.message

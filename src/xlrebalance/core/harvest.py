@@ -6,7 +6,8 @@ that basis AND at least ``Harvest min loss $``.  Each candidate carries:
 
 - ``term``: ST/LT on the as-of date, from the (possibly tacked) holding period;
 - ``replacement``: ``Securities.Replacement``, kept only when it is in another wash group
-  (a warning when none is set or it is substantially identical);
+  (a warning when none is set or it is substantially identical, and when buying it now
+  would wash a recent loss sale of its own group);
 - ``wash``: selling today is CLEAR, BLOCKED until the first clear day (a purchase or
   reinvestment of the group within the window, past or planned, in any account), or
   PERMANENT / POSSIBLY PERMANENT when the replacement shares matched would be in an
@@ -20,7 +21,7 @@ Candidates are ranked by estimated saving, largest first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Optional, Union
 
 from .holding import term as holding_term
@@ -75,7 +76,7 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
     prices = household.price_map()
     accounts = household.account_map()
     index = wash_index(household)
-    replacements = _Replacements(household)
+    replacements = _Replacements(household, index)
     untaxed = {name for name, account in accounts.items() if account.type.tax_advantaged}
     terms: dict[date, str] = {}
     unpriced: set[str] = set()
@@ -129,8 +130,9 @@ def _candidate(lot: Union[Lot, OpenLot], holding_from: date, price: float, loss:
 class _Replacements:
     """Securities.Replacement per ticker, checked once; collects warnings."""
 
-    def __init__(self, household: Household) -> None:
+    def __init__(self, household: Household, index) -> None:
         self._securities = household.security_map()
+        self._index, self._as_of = index, household.settings.as_of
         self._chosen: dict[str, str] = {}
         self.issues: list[Issue] = []
 
@@ -156,6 +158,12 @@ class _Replacements:
                        f"The replacement {replacement} for {ticker} is in the same wash group: buying "
                        "it would wash the loss. Choose one from another group.")
             return ""
+        sold = self._index.latest_loss_sale(self.group(replacement), self._as_of)
+        if sold is not None:
+            self._warn(ticker, "REPLACEMENT_WASH_RISK",
+                       f"Buying the replacement {replacement} now would wash the loss on its group sold "
+                       f"{sold.isoformat()}; wait until {(sold + timedelta(days=self._index.window + 1)).isoformat()} "
+                       "or pick another replacement.")
         return replacement
 
     def _warn(self, ticker: str, code: str, message: str) -> None:
