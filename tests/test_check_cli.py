@@ -276,3 +276,31 @@ def test_a_workbook_of_plain_ranges_without_a_dashboard_is_answered_with_warning
     assert code == 0, output
     assert "Rebalance needed: YES" in output
     assert "Warning [missing_table] sheet Holdings" in output
+
+
+@pytest.mark.parametrize("column, value, text", [
+    ("Weight", 0.517, "51.7%"),
+    ("Amount", 60480.0, "60,480.00"),
+    ("Shares", 816.0, "816"),
+    ("Shares", 12.3456, "12.3456"),
+    ("Date", __import__("datetime").date(2026, 3, 10), "2026-03-10"),
+    ("Permanent", True, "TRUE"),
+    ("Status", "OVER", "OVER"),
+    ("Est. tax", None, ""),
+])
+def test_cell_text_formats_by_the_registry_output_types(column, value, text):
+    from xlrebalance.check_text import cell_text
+
+    assert cell_text(column, value) == text
+
+
+@pytest.mark.parametrize("done, total, bar", [
+    (0, 4, "[" + "." * 30 + "] 0/4"),
+    (2, 4, "[" + "#" * 15 + "." * 15 + "] 2/4"),
+    (4, 4, "[" + "#" * 30 + "] 4/4"),
+])
+def test_progress_text(done, total, bar):
+    from xlrebalance.check_text import progress_text
+
+    assert progress_text(done, total, "client.xlsm").startswith(bar)
+    assert progress_text(done, total, "client.xlsm").endswith("client.xlsm")
