@@ -23,21 +23,28 @@ _MONEY_WORDS = ("value", "amount", "price", "gain", "tax", "basis", "proceeds", 
 
 
 def format_frame(frame: pd.DataFrame) -> str:
-    """A DataFrame as a plain-text table: fractions as percents, dollars with commas."""
+    """A DataFrame as a plain-text table: fractions as percents, dollars with commas, whole
+    share counts without decimals, blanks as blanks, words left-aligned."""
     import pandas as pd
 
     if frame.empty:
         return "(none)"
-    shown = frame.copy()
-    for column in shown.columns:
-        name = str(column).lower()
-        if not pd.api.types.is_numeric_dtype(shown[column]) or pd.api.types.is_bool_dtype(shown[column]):
-            continue
-        if any(w in name for w in _PERCENT_WORDS):
-            shown[column] = shown[column].map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
-        elif any(w in name for w in _MONEY_WORDS):
-            shown[column] = shown[column].map(lambda x: "" if pd.isna(x) else f"{x:,.2f}")
-    return shown.to_string(index=False)
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values, name = frame[column], str(column).lower()
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if numeric and any(w in name for w in _PERCENT_WORDS):
+            text = values.map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
+        elif numeric and any(w in name for w in _MONEY_WORDS):
+            text = values.map(lambda x: "" if pd.isna(x) else f"{x:,.2f}")
+        elif numeric:
+            text = values.map(lambda x: "" if pd.isna(x) else f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4f}")
+        else:
+            text = values.map(lambda x: "" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x))
+            width = max(text.map(len).max(), len(str(column)))
+            text = text.map(lambda x, w=width: x.ljust(w))
+        shown[column] = text
+    return shown.to_string(index=False, justify="left")
 
 
 def print_issues(issues, stream=None) -> None:
