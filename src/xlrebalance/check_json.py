@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence
 
 from .check_text import issue_text
 from .core.model import Issue
-from .spec import layout, normalize_header
+from .spec import layout
 
 
 def _json_value(value: Any) -> Any:
@@ -111,7 +111,3 @@ def many_exit_code(results: Sequence, fail_on_rebalance: bool = False) -> int:
     codes = [r.exit_code(fail_on_rebalance) for r in results]
     return max(codes, default=0)
 
-
-def column_key(name: str) -> str:
-    """The normalized form of an output column name (case- and space-insensitive)."""
-    return normalize_header(name)
