@@ -226,7 +226,8 @@ def _zip_problems(archive: zipfile.ZipFile) -> list[Issue]:
                                 "trusted copy.")]
     names = {info.filename for info in members}
     if "xl/workbook.xml" not in names and not any(n.endswith("/workbook.xml") for n in names):
-        kind = " (a Word document?)" if any(n.startswith("word/") for n in names) else ""
+        kind = (" (a Word document?)" if any(n.startswith("word/") for n in names) else
+                " (an OpenDocument spreadsheet: save it as .xlsx from LibreOffice)" if "content.xml" in names else "")
         return [_file_issue("not_a_workbook", f"{name} is a zip file but not an Excel workbook{kind}: it has no "
                             "xl/workbook.xml. Check you picked the right file.")]
     return []
