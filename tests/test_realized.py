@@ -3,7 +3,9 @@
 Published examples:
 - IRS Publication 550, "Wash Sales", Example 1 (also the IRS VITA "Case Study 1: Wash Sales").
 - Treas. Reg. 1.1091-2(a), Examples 1 and 2 (basis of the replacement share).
-- Treas. Reg. 1.1091-1(h), Examples 1-3 (order of matching, partial wash, holding period).
+- Treas. Reg. 1.1091-1(h), Examples 1-3 (order of matching, partial wash, holding period);
+  Pub 550 "More or less stock bought than sold", Examples 1 and 2, use the same numbers.
+- IRS Publication 550, "Loss and gain on same day", Example.
 """
 from __future__ import annotations
 
@@ -154,6 +156,35 @@ def test_reg_1_1091_1_example_3_first_shares_acquired_are_the_replacements():
         untouched = open_lot(ledger, name)
         assert (untouched.cost_basis, untouched.wash_adjustment) == (2000, 0)
         assert untouched.holding_from == untouched.acquired
+
+
+def test_pub_550_loss_and_gain_on_same_day_example():
+    """Three 100-share blocks bought at $158, $100 and $95; all 300 sold Dec 27, 2012 at $125;
+    250 identical shares bought Jan 9, 2013.  The $33-a-share loss on the first block is
+    disallowed, and it does not reduce the gains on the other two blocks ($2,500, $3,000)."""
+    blocks = [("B158", 15800.0), ("B100", 10000.0), ("B95", 9500.0)]
+    sales = [sale(date(2012, 12, 27), 100, 12500.0, name, date(2007, 3, 1 + n), basis)
+             for n, (name, basis) in enumerate(blocks)]
+    h = household(date(2013, 12, 31), lots=[lot("JAN9", date(2013, 1, 9), 250, 250 * 120.0)],
+                  transactions=sales)
+    ledger = tax_ledger(h)
+    assert ledger.rows == ()            # 2012's sales; replayed for their effect on 2013
+    by_lot = {r.lot_id: r for r in ledger.prior_rows}
+    assert by_lot["B158"].gain == pytest.approx(-3300)
+    assert by_lot["B158"].disallowed_loss == pytest.approx(3300)
+    assert (by_lot["B100"].allowed_gain, by_lot["B95"].allowed_gain) == (pytest.approx(2500), pytest.approx(3000))
+    washed = [o for o in ledger.open_lots if o.wash_adjustment]
+    assert [(o.shares, o.wash_adjustment) for o in washed] == [(100, pytest.approx(3300))]
+    assert sum(o.shares for o in ledger.open_lots) == 250
+
+
+def test_a_planned_purchase_that_would_wash_an_allowed_loss_is_a_warning():
+    planned = Transaction(date(2026, 6, 25), "Brokerage", "X", Action.BUY, 10, price=45.0, row=9)
+    h = household(date(2026, 6, 20), transactions=[sale(LOSS_SALE_DAY, 10, 400.0, "OLD", date(2025, 1, 2), 600.0),
+                                                  planned])
+    ledger = tax_ledger(h)
+    assert ledger.rows[0].disallowed_loss == 0
+    assert [(i.code, i.row) for i in ledger.issues] == [("PLANNED_WASH", 9)]
 
 
 # --- window edges, accounts, reinvestments ----------------------------------------------

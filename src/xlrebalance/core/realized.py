@@ -34,7 +34,7 @@ from typing import Iterator, Optional, Union
 from .holding import term as holding_term
 from .model import MONEY_TOL, SHARE_TOL, Action, Household, Issue, Lot, Severity, Transaction
 from .tax import RealizedTotals, year_totals
-from .wash import WashStatus, lot_label, replacement_status
+from .wash import WashStatus, lot_label, replacement_status, wash_group, wash_index
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ class TaxLedger:
     holdings: tuple[Union[Lot, OpenLot], ...]
     totals: RealizedTotals
     issues: tuple[Issue, ...] = ()
+    prior_rows: tuple[RealizedRow, ...] = ()   # earlier years' sales, replayed for their effects
 
     @cached_property
     def open_lots(self) -> tuple[OpenLot, ...]:
@@ -164,6 +165,7 @@ def tax_ledger(household: Household) -> TaxLedger:
     positions = _build_positions(household, lots, sales, quiet)
     index = _GroupIndex(positions.values(), as_of, household.account_map())
     rows: list[RealizedRow] = []
+    prior: list[RealizedRow] = []
     for sale_no, tx in enumerate(sales):
         position = positions[_sale_key(tx, sale_no)]
         pieces = [p for p in position.portions if p.sale == sale_no]
@@ -171,9 +173,29 @@ def tax_ledger(household: Household) -> TaxLedger:
         if not position.taxable:
             continue
         sale_rows = _realize(tx, position, pieces, index, window, issues)
-        if tx.date.year == as_of.year:
-            rows.extend(sale_rows)
-    return TaxLedger(tuple(rows), _open_lots(lots, quiet, positions), _totals(rows, household), tuple(issues))
+        (rows if tx.date.year == as_of.year else prior).extend(sale_rows)
+    issues.extend(_planned_washes(household, rows))
+    return TaxLedger(tuple(rows), _open_lots(lots, quiet, positions), _totals(rows, household), tuple(issues),
+                     tuple(prior))
+
+
+def _planned_washes(household: Household, rows: list[RealizedRow]) -> list[Issue]:
+    """Warnings for allowed losses that a planned purchase (dated after the as-of date) would
+    still wash: the replay counts only what has happened."""
+    as_of, found = household.settings.as_of, []
+    for row in rows:
+        if row.allowed_gain >= -MONEY_TOL:
+            continue
+        group = wash_group(household, row.ticker)
+        planned = [a for a in wash_index(household).purchases_near(group, row.date) if a.date > as_of]
+        if planned:
+            found.append(Issue(
+                "PLANNED_WASH",
+                f"The planned purchase of {planned[0].ticker} on {planned[0].date.isoformat()} in "
+                f"{planned[0].account} would wash the loss on {row.ticker} sold {row.date.isoformat()}.",
+                table="Transactions", row=planned[0].row, severity=Severity.WARNING,
+                ticker=row.ticker, account=planned[0].account))
+    return found
 
 
 def _realize(tx, position, pieces, index, window, issues) -> list[RealizedRow]:
