@@ -15,8 +15,9 @@ Design choices (RULES.md leaves them open):
 
 - Acquisitions are open lots (by ``Acquired``) and Buy/Reinvest rows of Transactions
   (past and planned).  A Buy row whose ``Lot ID`` names an open lot of the same account and
-  ticker is that lot, never a second purchase.  Shares bought and sold again before the
-  date in question no longer count (they cannot carry a basis adjustment).
+  ticker is that lot, never a second purchase.  A Buy row counts even if its shares were
+  sold since (conservative); the realized-gains replay, which knows, matches only shares
+  still held at the loss sale.
 - A Sell row whose gain cannot be computed (no price or no cost basis) counts as a loss
   sale: the conservative answer for "would this buy wash a loss?".
 - Lookups build an index once per household (kept for the most recent household only).
@@ -90,8 +91,8 @@ class WashCheck:
     """The answer to "what if this lot is sold at a loss on ``on``?".
 
     ``clear_on`` is the first date from ``on`` on which the sale would not be washed by
-    any known acquisition (``on`` itself when CLEAR).  ``conflicts`` are the acquisitions
-    in the window around ``on``, in acquisition order.
+    any known acquisition (``on`` itself when CLEAR).  ``conflicts`` are the replacements
+    that would be matched, in acquisition order (enough shares to cover the sale).
     """
 
     status: WashStatus
@@ -160,9 +161,9 @@ class WashIndex:
     """Purchases and taxable loss sales by wash group, sorted by date for window lookups.
 
     Built once from a household (``wash_index``); its answers never change afterwards (a
-    memo only saves repeated work).  Purchases are kept
-    as light entries ``(date, account, lot name, seq, shares, Lot | Transaction)`` and
-    turned into ``Acquisition`` values only when an answer names them.
+    memo only saves repeated work).  Purchases are kept as light entries ``(date, account,
+    lot name, seq, shares, Lot | Transaction)`` and become ``Acquisition`` values only when
+    an answer names them.
     """
 
     def __init__(self, household: Household) -> None:
