@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
 from xlrebalance.core.harvest import harvest_candidates
 from xlrebalance.core.model import (
@@ -200,3 +201,25 @@ def test_a_replacement_whose_group_was_just_sold_at_a_loss_is_flagged():
     assert only(result).replacement == "IXUS"
     (issue,) = result.issues
     assert issue.code == "REPLACEMENT_WASH_RISK" and "2026-12-11" in issue.message
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([a.name for a in ACCOUNTS]), st.sampled_from(["VXUS", "VTI", "BND"]),
+                          st.integers(-800, 40), st.integers(1, 200), st.floats(20, 400)), max_size=10),
+       st.floats(0, 0.3), st.floats(0, 3000))
+def test_every_candidate_passes_both_thresholds_and_clear_means_no_purchase_nearby(rows, min_pct, min_usd):
+    lots = [Lot(account, ticker, f"L{n}", AS_OF + timedelta(days=days), shares, shares * unit)
+            for n, (account, ticker, days, shares, unit) in enumerate(rows)]
+    h = household(lots, harvest_min_loss_pct=min_pct, harvest_min_loss_usd=min_usd)
+    result = harvest_candidates(h)
+    accounts = {a.name: a for a in ACCOUNTS}
+    groups = {s.ticker: s.group for s in SECURITIES}
+    for c in result.candidates:
+        assert not accounts[c.account].type.tax_advantaged
+        assert c.loss >= min_usd - 0.005 and c.loss_pct >= min_pct - 1e-9
+        assert c.value == pytest.approx(c.cost_basis - c.loss)
+        nearby = [lt for lt in lots if lt.lot_id != c.lot_id and groups[lt.ticker] == groups[c.ticker]
+                  and abs((lt.acquired - AS_OF).days) <= 30]
+        assert c.clear == (not nearby)
+    savings = [c.est_tax_saving for c in result.candidates]
+    assert savings == sorted(savings, reverse=True)
