@@ -112,7 +112,7 @@ class Portfolio:
     def harvest_candidates(self) -> pd.DataFrame:
         """HARVEST_CANDIDATES: lots worth selling for their loss, ranked by est. saving ($).
         Warnings (no replacement, no price) are in ``.attrs["issues"]``."""
-        household = self._valid()
+        household = self._valid(layout().function("HARVEST_CANDIDATES").args)
         result = harvest_candidates(household, tax_ledger(household))
         out = frame("HARVEST_CANDIDATES", [
             (c.account, c.ticker, c.lot_id, c.shares, round_money(c.cost_basis), round_money(c.value),
