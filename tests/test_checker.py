@@ -208,3 +208,37 @@ def test_data_on_a_sheet_but_not_in_a_table_is_an_error_only_with_a_dashboard(tm
     book.save(path)
     [issue] = [i for i in structure(path) if i.code == "missing_table"]
     assert issue.is_error
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_a_damaged_workbook_never_raises(sample_book, tmp_path_factory, data):
+    """Random damage to the XML parts or to the raw bytes: the check returns a result (any
+    problem is an Issue), it never raises."""
+    from xlrebalance.check import check_workbook
+
+    raw = bytearray(sample_book.read_bytes())
+    if data.draw(st.booleans(), label="damage XML inside an intact zip"):
+        with zipfile.ZipFile(sample_book) as source:
+            members = [(info.filename, source.read(info)) for info in source.infolist()]
+        xml = [i for i, (name, _) in enumerate(members) if name.endswith((".xml", ".rels"))]
+        target = data.draw(st.sampled_from(xml), label="member")
+        name, body = members[target]
+        body = bytearray(body)
+        for _ in range(data.draw(st.integers(1, 6), label="edits")):
+            at = data.draw(st.integers(0, len(body) - 1))
+            body[at] = data.draw(st.sampled_from(list(b'<>"/=&; aZ9\x00\xff')))
+        members[target] = (name, bytes(body))
+        buffer = __import__("io").BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for member, content in members:
+                archive.writestr(member, content)
+        raw = bytearray(buffer.getvalue())
+    else:
+        for _ in range(data.draw(st.integers(1, 12), label="flips")):
+            raw[data.draw(st.integers(0, len(raw) - 1))] ^= data.draw(st.integers(1, 255))
+    path = tmp_path_factory.mktemp("damaged") / "damaged.xlsm"
+    path.write_bytes(bytes(raw))
+    result = check_workbook(path)
+    assert result.valid or result.exit_code() == 2
+    assert not any(i.code == "internal_error" for i in result.issues), [str(i) for i in result.issues]

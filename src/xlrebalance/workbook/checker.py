@@ -19,12 +19,11 @@ import zlib
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
-from xml.etree import ElementTree
 
 from ..core.model import Issue, Severity
 from ..spec import TableSpec, layout, normalize_header
 from .package import (  # noqa: F401  (re-exported: the checker's public names)
-    Package, SheetPart, TablePart, column_letter, column_number, open_package, parse_ref,
+    XML_ERRORS, Package, SheetPart, TablePart, column_letter, column_number, open_package, parse_ref,
     sheet_cells,
 )
 
@@ -47,7 +46,7 @@ def check_structure(package: Package) -> list[Issue]:
     issues += _merged_issues(package)
     try:
         issues += _formula_issues(package)
-    except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as error:
+    except XML_ERRORS + (zipfile.BadZipFile, zlib.error, KeyError, OSError) as error:
         issues.append(_file_issue("unreadable_formulas", f"The formulas of {Path(package.path).name} cannot be "
                                   f"read ({error}); open it in Excel and save it again."))
     return issues

@@ -40,6 +40,8 @@ PROLOG_BYTES = 64 * 1024
 #: The largest file accepted at all (compressed bytes on disk).
 MAX_FILE_BYTES = 200 * 2**20
 
+#: What parsing a damaged XML part can raise (a bad encoding name is a LookupError).
+XML_ERRORS = (ElementTree.ParseError, LookupError, UnicodeError, ValueError)
 _RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -327,7 +329,7 @@ def _read_parts(archive: zipfile.ZipFile, path: str,
             part = rels.get(sheet.get(f"{{{_RELS_NS}}}id", ""), "")
             sheets.append(SheetPart(name, part, _sheet_tables(archive, name, part), merged.get(part, ())))
         names = {d.get("name", ""): (d.text or "") for d in _children(root, "definedName")}
-    except ElementTree.ParseError as error:
+    except XML_ERRORS as error:
         return None, [_file_issue("corrupt_xml", f"{Path(path).name} has a damaged part ({_short(error)}); open "
                                   "it in Excel to repair it, or restore it from a backup.")]
     return Package(path, tuple(sheets), names), []
