@@ -159,10 +159,12 @@ def tax_ledger(household: Household) -> TaxLedger:
     settings = household.settings
     as_of, window = settings.as_of, timedelta(days=settings.wash_window_days)
     issues: list[Issue] = []
-    lots = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots}
-    sales = _sales_in_order(household, lots, issues)
-    quiet = _quiet_lots(lots, sales, window)
-    positions = _build_positions(household, lots, sales, quiet)
+    sold_ids = {tx.lot_id for tx in household.transactions if tx.action is Action.SELL and tx.lot_id}
+    named = {_lot_key(lot): lot for lot in household.lots if lot.lot_id in sold_ids}
+    sales = _sales_in_order(household, named, issues)
+    quiet = _quiet_test(sales, window, sold_ids)
+    tracked = {_lot_key(lot): lot for lot in household.lots if not quiet(lot)}
+    positions = _build_positions(household, tracked, sales)
     index = _GroupIndex(positions.values(), as_of, household.account_map())
     rows: list[RealizedRow] = []
     prior: list[RealizedRow] = []
@@ -175,8 +177,8 @@ def tax_ledger(household: Household) -> TaxLedger:
         sale_rows = _realize(tx, position, pieces, index, window, issues)
         (rows if tx.date.year == as_of.year else prior).extend(sale_rows)
     issues.extend(_planned_washes(household, rows))
-    return TaxLedger(tuple(rows), _open_lots(lots, quiet, positions), _totals(rows, household), tuple(issues),
-                     tuple(prior))
+    holdings = _open_lots(household.lots, quiet, positions)
+    return TaxLedger(tuple(rows), holdings, _totals(rows, household), tuple(issues), tuple(prior))
 
 
 def _planned_washes(household: Household, rows: list[RealizedRow]) -> list[Issue]:
@@ -332,17 +334,21 @@ def _sale_key(tx: Transaction, sale_no: int) -> tuple:
     return (tx.account, tx.ticker, tx.lot_id) if tx.lot_id else (tx.account, tx.ticker, None, sale_no)
 
 
-def _quiet_lots(lots: dict, sales: list[Transaction], window: timedelta) -> set[tuple]:
-    """Keys of open lots no sale touches: never sold, and bought too early to replace any
-    sale.  They pass through unchanged (a shortcut: the replay only tracks the others)."""
-    if not sales:
-        return set(lots)
-    horizon = sales[0].date - window      # sales are in date order
-    sold = {(tx.account, tx.ticker, tx.lot_id) for tx in sales if tx.lot_id}
-    return {key for key, lot in lots.items() if lot.acquired < horizon and key not in sold}
+def _lot_key(lot: Lot) -> tuple:
+    return (lot.account, lot.ticker, lot.lot_id)
 
 
-def _build_positions(household: Household, lots: dict, sales: list[Transaction], quiet: set) -> dict[tuple, _Position]:
+def _quiet_test(sales: list[Transaction], window: timedelta, sold_ids: set):
+    """``quiet(lot)``: True for an open lot no sale touches (no sale names its Lot ID, and it
+    was bought too early to replace any sale).  Quiet lots pass through unchanged: a
+    shortcut, the replay only tracks the others."""
+    horizon = sales[0].date - window if sales else date.max  # sales are in date order
+    return lambda lot: lot.acquired < horizon and lot.lot_id not in sold_ids
+
+
+def _build_positions(household: Household, tracked: dict, sales: list[Transaction]) -> dict[tuple, _Position]:
+    """A position per tracked lot, per sold lot no longer open, and per past Buy/Reinvest row
+    that is not an open lot (rows naming a quiet lot are that lot and change nothing)."""
     accounts = household.account_map()
     groups = {s.ticker: s.group for s in household.securities}
     as_of = household.settings.as_of
@@ -353,7 +359,7 @@ def _build_positions(household: Household, lots: dict, sales: list[Transaction],
         return _Position(key, account, ticker, groups.get(ticker, ticker), acquired, source, account not in untaxed)
 
     positions: dict[tuple, _Position] = {}
-    open_lots = {key: lot for key, lot in lots.items() if key not in quiet}
+    open_lots = tracked
     for key, lot in open_lots.items():
         positions[key] = new(key, lot.account, lot.ticker, lot.acquired, "lot")
     for sale_no, tx in enumerate(sales):
@@ -366,10 +372,12 @@ def _build_positions(household: Household, lots: dict, sales: list[Transaction],
         position.portions.append(_Portion(tx.shares, basis, acquired, sale=sale_no))
     for key, lot in open_lots.items():  # open shares last: sold-earliest shares replace first
         positions[key].portions.append(_Portion(lot.shares, lot.cost_basis, lot.acquired))
+    bought_ids = {tx.lot_id for tx in household.transactions if tx.action is not Action.SELL and tx.lot_id}
+    quiet_named = {_lot_key(lot) for lot in household.lots if lot.lot_id in bought_ids} - set(tracked)
     for tx in household.transactions:
         if tx.action is Action.SELL or tx.date > as_of:
             continue
-        if not (tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in quiet):
+        if not (tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in quiet_named):
             _add_purchase(tx, positions, new)
     return positions  # each position's portions: sold shares (in sale order), then open ones
 
@@ -391,16 +399,20 @@ def _add_purchase(tx: Transaction, positions: dict, new) -> None:
             position.portions.append(_Portion(rest, basis * rest / tx.shares, tx.date))
 
 
-def _open_lots(lots: dict, quiet: set, positions: dict) -> tuple[Union[Lot, OpenLot], ...]:
+def _open_lots(lots, quiet, positions: dict) -> tuple[Union[Lot, OpenLot], ...]:
     """Open lots in the Lots table's order, then taxable past buys and reinvestments not in Lots."""
-    found = []
-    for key, lot in lots.items():
-        if key in quiet:
+    found: list = []
+    shown = set()
+    for lot in lots:
+        if quiet(lot):
             found.append(lot)
-        else:
+            continue
+        key = _lot_key(lot)
+        if key not in shown:   # a Lot ID listed twice is one lot
+            shown.add(key)
             found.extend(_position_lots(positions[key]))
     for key, position in positions.items():
-        if key not in lots and position.taxable:  # past buys not in Lots; IRA ones are noise
+        if position.source != "lot" and position.taxable:  # past buys not in Lots; IRA ones are noise
             found.extend(_position_lots(position))
     return tuple(found)
 
