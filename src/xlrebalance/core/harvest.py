@@ -80,6 +80,7 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
     untaxed = {name for name, account in accounts.items() if account.type.tax_advantaged}
     terms: dict[date, str] = {}
     unpriced: set[str] = set()
+    min_usd = max(settings.harvest_min_loss_usd - MONEY_TOL, MONEY_TOL)
     found = []
     for lot, holding_from in ledger.open_positions():
         if lot.account in untaxed:
@@ -89,7 +90,7 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
             unpriced.add(lot.ticker)
             continue
         loss = lot.cost_basis - lot.shares * price
-        if not _qualifies(loss, lot.cost_basis, settings):
+        if loss < min_usd or not _qualifies(loss, lot.cost_basis, settings):  # cheap test first
             continue
         if holding_from not in terms:
             terms[holding_from] = holding_term(holding_from, settings.as_of)
