@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 from .bands import band_edges, band_width
 from .cashflow import ClassState
@@ -61,7 +61,9 @@ def account_budget(account: Account, reserve: float) -> float:
     return spare + account.cash_flow
 
 
-def build_book(household: Household, report: DriftReport) -> Book:
+def build_book(household: Household, report: DriftReport, lots: Optional[Sequence[Lot]] = None) -> Book:
+    """The working view of ``household``; ``lots`` (default: the Lots table) are the lots to
+    sell from, e.g. at their wash-adjusted basis and holding period."""
     prices = household.price_map()
     spelled = {t.asset_class.lower(): t.asset_class for t in household.targets}
     class_of = {s.ticker: spelled.get(s.asset_class.lower(), s.asset_class) for s in household.securities}
@@ -74,10 +76,10 @@ def build_book(household: Household, report: DriftReport) -> Book:
         tickers_in[(account, class_of[ticker])].append(ticker)
     ordered = {key: tuple(sorted(ts, key=lambda t, a=key[0]: (-positions[(a, t)] * prices[t], t)))
                for key, ts in tickers_in.items()}
-    lots: dict[tuple[str, str], list[Lot]] = defaultdict(list)
-    for lot in household.lots:
+    by_position: dict[tuple[str, str], list[Lot]] = defaultdict(list)
+    for lot in household.lots if lots is None else lots:
         if lot.shares > SHARE_TOL:
-            lots[(lot.account, lot.ticker)].append(lot)
+            by_position[(lot.account, lot.ticker)].append(lot)
     reserve = household.settings.cash_reserve
     budget = {a.name: account_budget(a, reserve) for a in household.accounts}
     if report.cash_included:
@@ -90,7 +92,7 @@ def build_book(household: Household, report: DriftReport) -> Book:
     group_of = {s.ticker: s.group for s in household.securities}
     bought, sold = _groups_near(household, group_of)
     return Book(household, prices, class_of, group_of, household.account_map(), dict(positions), ordered,
-                {k: tuple(v) for k, v in lots.items()}, budget, tradable, unbuyable, bought, sold)
+                {k: tuple(v) for k, v in by_position.items()}, budget, tradable, unbuyable, bought, sold)
 
 
 def _groups_near(household: Household, group_of: Mapping[str, str]) -> tuple[frozenset, frozenset]:

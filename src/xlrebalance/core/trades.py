@@ -32,7 +32,7 @@ from .book import Book, Ledger, build_book, class_states
 from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
 from .drift import DriftReport, DriftRow, drift_report
 from .lots import describe_lots
-from .model import MONEY_TOL, Household, TaxableSells, Trigger
+from .model import MONEY_TOL, Action, Household, Lot, TaxableSells, Trigger
 from .placement import ROUNDING, location_preference, place_buys
 from .reasons import buy_reason, hold_reason, money, sell_reason, standing
 from .selling import Order, apply, sell_sheltered, sell_taxable
@@ -121,9 +121,10 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
     budget and the netted tax; by default replayed from Transactions (``realized.py``).
     """
     report = drift_report(household)
-    book = build_book(household, report)
+    lots, year_st, year_lt = _tax_view(household)
+    book = build_book(household, report, lots)
     states, _ = class_states(book, report)
-    realized_st, realized_lt = realized if realized is not None else _realized(household)
+    realized_st, realized_lt = realized if realized is not None else (year_st, year_lt)
     room = gain_budget_left(household.settings, realized_st, realized_lt)
     work = _Work(household, book, Ledger.start(book, states, room), states, report)
     work.notes.extend(f"{c} has a target but no security with a price to buy: it is left out of the plan "
@@ -140,13 +141,18 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
     return _finish(work, plan, realized_st, realized_lt)
 
 
-def _realized(household: Household) -> tuple[float, float]:
-    if not any(tx.action.value == "Sell" for tx in household.transactions):
-        return 0.0, 0.0
+def _tax_view(household: Household) -> tuple[tuple[Lot, ...], float, float]:
+    """The lots to sell from, at their wash-adjusted basis with the holding period tacked
+    after a wash sale (as OPEN_LOTS shows them), and this year's realized (ST, LT) gains."""
+    if not any(tx.action is Action.SELL for tx in household.transactions):
+        return household.lots, 0.0, 0.0
     from .realized import tax_ledger
 
-    totals = tax_ledger(household).totals
-    return totals.st, totals.lt
+    ledger = tax_ledger(household)
+    lots = tuple(item if isinstance(item, Lot) else
+                 Lot(item.account, item.ticker, item.lot_id, item.holding_from, item.shares, item.cost_basis)
+                 for item in ledger.holdings)
+    return lots, ledger.totals.st, ledger.totals.lt
 
 
 def _sell_in(work: _Work, account: str, asset_class: str, dollars: float, purpose: str, **options) -> list[Order]:

@@ -1,0 +1,29 @@
+"""The trade list sells lots at their wash-adjusted basis, as OPEN_LOTS shows them."""
+import pytest
+
+from xlrebalance.core.model import TaxableSells
+from xlrebalance.core.trades import trade_list
+from tests.trade_helpers import account, lot, make, tx
+
+
+def test_a_replacement_lot_is_sold_at_its_adjusted_basis():
+    # L0: 50 VTI bought 2026-03-01 at $120 ($6,000), sold 2026-06-01 at $100: a $1,000 loss,
+    # washed by L2 (50 VTI bought 2026-06-10 at $90, $4,500): L2's basis becomes $5,500.
+    # VTI is 75% of the household ($15,000 of $20,000) against 50%: sell $5,000 = 50 shares.
+    # At the adjusted basis L2 is a $500 short-term loss, so MinTax sells it first (ST losses
+    # lead); at its original basis it would be a $500 gain and L1 (LT) would go instead.
+    household = make(
+        [account("Brokerage", cash=0.0)], {("Brokerage", "VTI"): 150.0, ("Brokerage", "BND"): 100.0},
+        {"US Stocks": 0.5, "Bonds": 0.5},
+        lots=[lot("Brokerage", "VTI", "L1", "2024-01-10", 100.0, 80.0),
+              lot("Brokerage", "VTI", "L2", "2026-06-10", 50.0, 90.0),
+              lot("Brokerage", "BND", "B1", "2024-01-10", 100.0, 50.0)],
+        transactions=[tx("2026-06-01", "Brokerage", "VTI", "Sell", 50.0, 100.0, cost_basis=6000.0, lot_id="L0",
+                         acquired="2026-03-01")],
+        taxable_sells=TaxableSells.ALLOWED,
+    )
+    sells = [t for t in trade_list(household).trades if t.action == "SELL"]
+    assert [(t.ticker, t.shares) for t in sells] == [("VTI", 50.0)]
+    assert sells[0].lots.startswith("L2")
+    assert sells[0].st_gain == pytest.approx(-500.0)
+    assert sells[0].lt_gain == pytest.approx(0.0)
