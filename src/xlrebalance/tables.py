@@ -78,6 +78,18 @@ class TableRows:
         return values
 
 
+_new, _set = object.__new__, object.__setattr__
+
+
+def _make(cls, **values):
+    """A frozen dataclass instance from all of its fields by name, without the generated
+    ``__init__`` (which sets each field through ``object.__setattr__``): the tables of a
+    large household make thousands of these per recalculation.  Equal to ``cls(**values)``."""
+    instance = _new(cls)
+    _set(instance, "__dict__", values)
+    return instance
+
+
 def to_rows(data: TableInput) -> list[list]:
     """A DataFrame or a 2-D list -> a 2-D list with the header first."""
     if data is None:
@@ -219,7 +231,8 @@ def _securities(t: TableRows) -> tuple[Security, ...]:
                       r, "Ticker", ticker=ticker)
             continue
         seen.add(ticker)
-        out.append(Security(ticker, asset_class, (group or "").upper(), replacement))
+        out.append(_make(Security, ticker=ticker, asset_class=asset_class, wash_group=(group or "").upper(),
+                         replacement=replacement))
     return tuple(out)
 
 
@@ -238,7 +251,7 @@ def _holdings(t: TableRows) -> tuple[Holding, ...]:
                       "are added together.", r, "Ticker", Severity.WARNING, ticker=ticker, account=account)
             shares += merged[key].shares
             r = merged[key].row
-        merged[key] = Holding(account, ticker, shares, r)
+        merged[key] = _make(Holding, account=account, ticker=ticker, shares=shares, row=r)
     return tuple(merged.values())
 
 
@@ -259,7 +272,8 @@ def _lots(t: TableRows) -> tuple[Lot, ...]:
                       r, "Lot ID", ticker=ticker, account=account)
             continue
         seen.add((account, lot_id))
-        out.append(Lot(account, ticker, lot_id, acquired, shares, basis, r))
+        out.append(_make(Lot, account=account, ticker=ticker, lot_id=lot_id, acquired=acquired, shares=shares,
+                         cost_basis=basis, row=r))
     return tuple(out)
 
 
@@ -300,7 +314,8 @@ def _prices(t: TableRows) -> tuple[Price, ...]:
                       ticker=ticker)
             continue
         seen.add(ticker)
-        out.append(Price(ticker, price, currency or "USD", as_of, source or "", status or "", r))
+        out.append(_make(Price, ticker=ticker, price=price, currency=currency or "USD", as_of=as_of,
+                         source=source or "", status=status or "", row=r))
     return tuple(out)
 
 

@@ -8,7 +8,7 @@ no ``As of`` date are typed in by hand without a date: their age is unknown, no 
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Iterable, Optional
 
 from .model import Household, Issue, Price, Severity
@@ -37,8 +37,10 @@ def needed_tickers(household: Household) -> tuple[str, ...]:
     candidates += [s.replacement for s in household.securities]
     seen: dict[str, None] = {}
     for ticker in candidates:
-        if ticker is not None and _key(ticker):
-            seen.setdefault(_key(ticker), None)
+        if ticker:
+            key = ticker if ticker.isupper() and ticker.strip() == ticker else _key(ticker)
+            if key:
+                seen.setdefault(key, None)
     return tuple(seen)
 
 
@@ -90,31 +92,41 @@ def _stale_issue(price: Price, as_of: date, limit_days: int) -> Optional[Issue]:
                   price, "As of")
 
 
+def _on_or_after(value: object, day: date) -> bool:
+    found = price_date(value)
+    return found is None or found >= day
+
+
 def _relevant(household: Household, prices: Iterable[Price]) -> list[Price]:
     needed = set(needed_tickers(household))
-    return [p for p in prices if _key(p.ticker) in needed]
+    return [p for p in prices if p.ticker in needed or _key(p.ticker) in needed]
 
 
-def stale_price_issues(household: Household) -> list[Issue]:
+def stale_price_issues(household: Household, relevant: Optional[list[Price]] = None) -> list[Issue]:
     """WARNING issues for needed tickers whose price is old, STALE or MISSING."""
     settings = household.settings
+    fresh_from = settings.as_of - timedelta(days=settings.stale_price_days)
     issues = []
-    for price in _relevant(household, household.prices):
+    for price in _relevant(household, household.prices) if relevant is None else relevant:
+        if price.status in ("", STATUS_OK) and (price.as_of is None or _on_or_after(price.as_of, fresh_from)):
+            continue  # the common case, decided without building any text
         issue = _stale_issue(price, settings.as_of, settings.stale_price_days)
         if issue is not None:
             issues.append(issue)
     return issues
 
 
-def currency_issues(household: Household, home_currency: str = "USD") -> list[Issue]:
+def currency_issues(household: Household, home_currency: str = "USD",
+                    relevant: Optional[list[Price]] = None) -> list[Issue]:
     """WARNING issues for needed tickers priced in another currency than ``home_currency``.
 
     The engine adds values as they are; a price in CAD or GBP is not converted.
     """
     issues = []
-    for price in _relevant(household, household.prices):
-        currency = (price.currency or home_currency).strip().upper()
-        if price.price is not None and currency != home_currency.upper():
+    home = home_currency.upper()
+    for price in _relevant(household, household.prices) if relevant is None else relevant:
+        currency = price.currency if price.currency == home else (price.currency or home).strip().upper()
+        if price.price is not None and currency != home:
             issues.append(_issue(
                 "price_currency",
                 f"{price.ticker} is priced in {price.currency}, not {home_currency}; values are added "
@@ -126,4 +138,5 @@ def currency_issues(household: Household, home_currency: str = "USD") -> list[Is
 
 def price_issues(household: Household) -> list[Issue]:
     """All price warnings: stale prices, then prices in a foreign currency."""
-    return stale_price_issues(household) + currency_issues(household)
+    relevant = _relevant(household, household.prices)
+    return stale_price_issues(household, relevant) + currency_issues(household, relevant=relevant)
