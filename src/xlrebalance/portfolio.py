@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any, Mapping, Optional
 
 import pandas as pd
@@ -99,7 +100,8 @@ class Portfolio:
         """The trade list as values (``core.trades.TradePlan``): trades, held trades, notes."""
         from .core.trades import trade_list
 
-        return trade_list(self._valid())
+        household = self._valid()
+        return trade_list(household, ledger=self._ledger)
 
     def trade_list(self) -> pd.DataFrame:
         """TRADE_LIST: BUY/SELL rows, then HOLD rows (trades not made, with why) and NOTE rows."""
@@ -107,13 +109,19 @@ class Portfolio:
 
     def tax_ledger(self) -> TaxLedger:
         """This year's sales replayed under the wash-sale rules (rows, open lots, totals)."""
-        return tax_ledger(self._valid(layout().function("REALIZED_GAINS").args))
+        self._valid(layout().function("REALIZED_GAINS").args)
+        return self._ledger
+
+    @cached_property
+    def _ledger(self) -> TaxLedger:
+        """The replay, once per Portfolio: the trade list, harvest and realized gains share it."""
+        return tax_ledger(self.household)
 
     def harvest_candidates(self) -> pd.DataFrame:
         """HARVEST_CANDIDATES: lots worth selling for their loss, ranked by est. saving ($).
         Warnings (no replacement, no price) are in ``.attrs["issues"]``."""
         household = self._valid(layout().function("HARVEST_CANDIDATES").args)
-        result = harvest_candidates(household, tax_ledger(household))
+        result = harvest_candidates(household, self._ledger)
         out = frame("HARVEST_CANDIDATES", [
             (c.account, c.ticker, c.lot_id, c.shares, round_money(c.cost_basis), round_money(c.value),
              round_money(c.loss), c.loss_pct, c.term, c.replacement, c.wash_status,

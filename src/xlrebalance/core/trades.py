@@ -26,7 +26,7 @@ rounded to cents in one place, ``to_trade``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from .book import Book, Ledger, build_book, class_states
 from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
@@ -38,6 +38,9 @@ from .reasons import buy_reason, hold_reason, money, sell_reason, standing
 from .selling import Order, apply, sell_sheltered, sell_taxable
 from .tax import estimate_tax, gain_budget_left, round_money, tax_on_gain
 from .triggers import decide, review_status
+
+if TYPE_CHECKING:
+    from .realized import TaxLedger
 
 BELOW_MINIMUM = "BELOW MINIMUM"
 TAX_COST = "TAX COST > BENEFIT"
@@ -114,14 +117,16 @@ class _Work:
         return True
 
 
-def trade_list(household: Household, *, realized: Optional[tuple[float, float]] = None) -> TradePlan:
+def trade_list(household: Household, *, realized: Optional[tuple[float, float]] = None,
+               ledger: Optional["TaxLedger"] = None) -> TradePlan:
     """The trade list for ``household``.
 
     ``realized`` = this year's realized (short-term, long-term) gains in $, for the gain
     budget and the netted tax; by default replayed from Transactions (``realized.py``).
+    ``ledger`` is that replay when the caller already has it.
     """
     report = drift_report(household)
-    lots, year_st, year_lt = _tax_view(household)
+    lots, year_st, year_lt = _tax_view(household, ledger)
     book = build_book(household, report, lots)
     states, _ = class_states(book, report)
     realized_st, realized_lt = realized if realized is not None else (year_st, year_lt)
@@ -141,14 +146,14 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
     return _finish(work, plan, realized_st, realized_lt)
 
 
-def _tax_view(household: Household) -> tuple[tuple[Lot, ...], float, float]:
+def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None) -> tuple[tuple[Lot, ...], float, float]:
     """The lots to sell from, at their wash-adjusted basis with the holding period tacked
     after a wash sale (as OPEN_LOTS shows them), and this year's realized (ST, LT) gains."""
     if not any(tx.action is Action.SELL for tx in household.transactions):
         return household.lots, 0.0, 0.0
     from .realized import tax_ledger
 
-    ledger = tax_ledger(household)
+    ledger = ledger or tax_ledger(household)
     lots = tuple(item if isinstance(item, Lot) else
                  Lot(item.account, item.ticker, item.lot_id, item.holding_from, item.shares, item.cost_basis)
                  for item in ledger.holdings)
