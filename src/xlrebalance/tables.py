@@ -7,8 +7,6 @@ Nothing here raises on bad data: the caller decides what an error blocks.
 """
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable, Mapping, Optional, Sequence
@@ -21,6 +19,7 @@ from .core.model import (
 from .core.model import Action
 from .settings import parse_settings
 from .spec import TableSpec, layout, normalize_header
+from .core.heap import collector_paused
 from .core.staleness import price_issues
 from .validate import cross_check
 
@@ -325,19 +324,6 @@ _BUILDERS = {"Accounts": _accounts, "Targets": _targets, "Securities": _securiti
              "Lots": _lots, "Transactions": _transactions, "Prices": _prices}
 
 
-@contextmanager
-def _collector_paused():
-    """Parsing allocates one value per row and frees nothing: the cyclic garbage collector
-    would scan the growing heap again and again (40% of a 100,000-lot parse), so it waits."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def parse_household(tables: Mapping[str, TableInput], *, today: Optional[date] = None,
                     header_rows: Optional[Mapping[str, int]] = None) -> Household:
     """Every table -> one ``Household`` whose ``issues`` list every problem found.
@@ -345,7 +331,7 @@ def parse_household(tables: Mapping[str, TableInput], *, today: Optional[date] =
     ``tables`` is keyed by table name (any case); ``header_rows`` gives the sheet row of each
     table's header when known (default 1), so issues name the real sheet row.
     """
-    with _collector_paused():
+    with collector_paused():
         return _parse_household(tables, today, header_rows)
 
 
