@@ -203,13 +203,22 @@ def parse_column(kind: str, raws: list) -> tuple[list, list[tuple[int, str]]]:
     everything else goes through the single-cell parser, so the answers are the same.
     """
     values = _fast_values(kind, raws)
-    problems = []
+    problems: list[tuple[int, str]] = []
+    if _SLOW not in values:
+        return values, problems
     slow = PARSERS[kind]
     for index in [i for i, v in enumerate(values) if v is _SLOW]:
         values[index], problem = slow(raws[index])
         if problem:
             problems.append((index, problem))
     return values, problems
+
+
+def blank_indexes(column) -> set[int]:
+    """Positions of the blank cells of a column (None, NaN, empty or spaces-only text, NaT)."""
+    return {i for i, raw in enumerate(column)
+            if raw is None or (type(raw) is str and (not raw or raw.isspace()))
+            or (type(raw) is not str and type(raw) is not datetime and type(raw) is not date and is_blank(raw))}
 
 
 def blank_row(raws) -> bool:

@@ -133,9 +133,14 @@ def read_table(name: str, data: TableInput, header_row: int = 1) -> TableRows:
         body = [list(row[:width]) + [None] * (width - len(row)) for row in body]
     columns = list(zip(*body)) if body else [()] * width
     picked = {key: columns[i] for key, i in index.items()}
-    keep = [i for i, values in enumerate(zip(*picked.values())) if not cells.blank_row(values)]
-    table.rows = [header_row + 1 + i for i in keep]
-    table.raw = {key: [values[i] for i in keep] for key, values in picked.items()}
+    blank = set.intersection(*(cells.blank_indexes(values) for values in picked.values())) if picked else set()
+    if blank:  # blank rows are skipped, but keep their place in the sheet's row numbers
+        keep = [i for i in range(len(body)) if i not in blank]
+        table.rows = [header_row + 1 + i for i in keep]
+        table.raw = {key: [values[i] for i in keep] for key, values in picked.items()}
+    else:
+        table.rows = list(range(header_row + 1, header_row + 1 + len(body)))
+        table.raw = {key: list(values) for key, values in picked.items()}
     return table
 
 
