@@ -50,6 +50,7 @@ class Section:
     rows: tuple[tuple[Any, ...], ...] = ()
     available: bool = True
     note: str = ""
+    totals: tuple[tuple[str, Any], ...] = ()    # (label, $) rows after the table, e.g. REALIZED_GAINS
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row)) for row in self.rows]
@@ -228,7 +229,8 @@ def _section(function: str, method: Callable[[], Any]) -> Section:
     frame = method()
     columns = tuple(str(c) for c in frame.columns)
     rows = tuple(tuple(plain(v) for v in row) for row in frame.itertuples(index=False, name=None))
-    return Section(function, columns, rows)
+    totals = tuple((label, plain(amount)) for label, amount in frame.attrs.get("totals", {}).items())
+    return Section(function, columns, rows, totals=totals)
 
 
 def plain(value: Any) -> Any:

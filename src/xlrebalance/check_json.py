@@ -52,6 +52,7 @@ def section_document(section) -> dict[str, Any]:
         "note": section.note or None,
         "columns": list(section.columns),
         "rows": [{k: _json_value(v) for k, v in record.items()} for record in section.records()],
+        "totals": {label: _json_value(amount) for label, amount in section.totals},
     }
 
 

@@ -71,6 +71,25 @@ def issue_text(issue: Issue) -> str:
     return f"{label} [{issue.code}] {place + ': ' if place else ''}{issue.message}"
 
 
+def section_text(section) -> str:
+    """An answer table; a Reason column is listed in full below it (a reason is a sentence
+    for a person, too long for a column); totals rows follow."""
+    if not section.available:
+        return f"({section.note})"
+    if "Reason" not in section.columns or not section.rows:
+        body = table_text(section.columns, section.rows)
+    else:
+        at = section.columns.index("Reason")
+        shown = section.columns[:at] + section.columns[at + 1:]
+        body = table_text(shown, [row[:at] + row[at + 1:] for row in section.rows])
+        body += "\n\nWhy:\n" + "\n".join(f"  {n}. {row[at]}" for n, row in enumerate(section.rows, 1) if row[at])
+    if section.totals:
+        width = max(len(label) for label, _ in section.totals)
+        body += "\n" + "\n".join(f"  {label.ljust(width)}  {'' if amount is None else f'{amount:,.2f}'}"
+                                   for label, amount in section.totals)
+    return body
+
+
 def result_text(result) -> str:
     """One workbook's check: its problems, or the answers Excel would show."""
     name = Path(result.path).name
@@ -92,8 +111,7 @@ def result_text(result) -> str:
                  f"{answers.portfolio_drift:.1%}   As of {answers.as_of:%Y-%m-%d}")
     lines += ["", "== Drift ==", table_text(answers.drift.columns, answers.drift.rows)]
     for key, section in answers.sections:
-        body = table_text(section.columns, section.rows) if section.available else f"({section.note})"
-        lines += ["", f"== {_TITLES.get(key, key)} ==", body]
+        lines += ["", f"== {_TITLES.get(key, key)} ==", section_text(section)]
     tax = answers.estimated_tax
     if tax is not None:
         lines += ["", f"Estimated tax of the trades: ${tax:,.2f}"]

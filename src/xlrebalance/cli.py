@@ -18,33 +18,6 @@ if TYPE_CHECKING:   # pandas and the engine load only for the commands that comp
 
 EXIT_OK, EXIT_REBALANCE, EXIT_INVALID = 0, 1, 2
 
-_PERCENT_WORDS = ("target", "weight", "drift", "band", "loss %")
-_MONEY_WORDS = ("value", "amount", "price", "gain", "tax", "basis", "proceeds", "loss", "saving", "adjustment")
-
-
-def format_frame(frame: pd.DataFrame) -> str:
-    """A DataFrame as a plain-text table: fractions as percents, dollars with commas, whole
-    share counts without decimals, blanks as blanks, words left-aligned."""
-    import pandas as pd
-
-    if frame.empty:
-        return "(none)"
-    shown = pd.DataFrame(index=frame.index)
-    for column in frame.columns:
-        values, name = frame[column], str(column).lower()
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if numeric and any(w in name for w in _PERCENT_WORDS):
-            text = values.map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
-        elif numeric and any(w in name for w in _MONEY_WORDS):
-            text = values.map(lambda x: "" if pd.isna(x) else f"{x:,.2f}")
-        elif numeric:
-            text = values.map(lambda x: "" if pd.isna(x) else f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4f}")
-        else:
-            text = values.map(lambda x: "" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x))
-            width = max(text.map(len).max(), len(str(column)))
-            text = text.map(lambda x, w=width: x.ljust(w))
-        shown[column] = text
-    return shown.to_string(index=False, justify="left")
 
 
 def print_issues(issues, stream=None) -> None:
@@ -58,34 +31,19 @@ def _section(title: str, body: str) -> None:
     print(body)
 
 
-def report_portfolio(portfolio: Portfolio, *, sections: Sequence[str] = ("drift",)) -> None:
-    """Print the answers Excel would show for ``portfolio``."""
-    decision = portfolio.decision()
-    print(f"Rebalance needed: {'YES' if decision.needed else 'no'}")
-    print(f"Why: {decision.reason}")
-    print(f"Portfolio drift: {decision.report.portfolio_drift:.1%} of ${decision.report.total:,.0f}")
-    titles = {"drift": "Drift", "trade_list": "Trade list", "harvest_candidates": "Harvest candidates",
-              "realized_gains": "Realized gains this year"}
-    for section in sections:
-        try:
-            body = format_frame(getattr(portfolio, section)())
-        except NotImplementedError as missing:
-            body = f"(not available: {missing})"
-        _section(titles.get(section, section), body)
-    warnings = [i for i in portfolio.issues if not i.is_error]
-    if warnings:
-        _section("Warnings", "\n".join(f"  {w}" for w in warnings))
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The sample household through the same answers and text view as ``check``."""
+    from .check import CheckResult, compute_answers
+    from .check_text import result_text
     from .portfolio import Portfolio
     from .sample import sample_tables
 
     portfolio = Portfolio.from_tables(sample_tables())
-    print("Sample household (joint taxable, IRA, Roth IRA, 401k), as of "
-          f"{portfolio.household.settings.as_of:%Y-%m-%d}; prices are sample values, no network used.")
-    report_portfolio(portfolio, sections=("drift", "trade_list", "harvest_candidates", "realized_gains"))
-    return EXIT_OK
+    answers, engine_issues = compute_answers(portfolio)
+    result = CheckResult("sample household", tuple(portfolio.issues) + tuple(engine_issues), answers)
+    print("Sample household (joint taxable, IRA, Roth IRA, 401k); prices are sample values, no network used.")
+    print(result_text(result))
+    return result.exit_code()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
