@@ -399,3 +399,14 @@ def test_new_does_not_load_pandas(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_column_descriptions_are_header_comments(sample_book):
+    for spec in layout().tables:
+        sheet = sample_book[spec.sheet]
+        for col, column in enumerate(spec.columns, start=1):
+            comment = sheet.cell(row=1, column=col).comment
+            if column.description:
+                assert comment is not None and comment.text == column.description, (spec.name, column.name)
+            else:
+                assert comment is None, (spec.name, column.name)

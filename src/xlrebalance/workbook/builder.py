@@ -173,6 +173,8 @@ def _write_table(sheet, spec: TableSpec, data, formats: Formats, household: Opti
     for col, column in enumerate(spec.columns):
         fmt = formats.for_type(column.type)
         sheet.set_column(col, col, column.width)
+        if column.description:
+            sheet.write_comment(0, col, column.description, {"x_scale": 2, "y_scale": 1.5})
         for r, values in enumerate(rows, start=1):
             write_value(sheet, r, col, values[col], fmt, formats)
         if column.type == "choice" and column.choices:
