@@ -11,7 +11,7 @@ import pytest
 
 from xlrebalance.core.model import Price
 from xlrebalance.prices.refresh import (
-    fetch_for_workbook, live_prices, needed_tickers, prices_from_table, prices_to_table, refresh_rows,
+    fetch_for_tables, live_prices, needed_tickers, prices_from_table, prices_to_table, refresh_rows,
     refresh_table, stale_status, tickers_to_fetch, with_live_prices_table, write_csv,
 )
 from xlrebalance.prices.source import Failure, FailureKind, FetchResult, Quote
@@ -190,14 +190,16 @@ def _digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_fetch_for_workbook_reads_and_never_writes(tmp_path):
+def test_fetch_for_a_workbook_reads_and_never_writes(tmp_path):
     from xlrebalance.workbook.builder import build_workbook
+    from xlrebalance.workbook.reader import read_tables
 
     path = tmp_path / "household.xlsm"
     build_workbook(path, sample=True)
     before, mtime = _digest(path), path.stat().st_mtime_ns
     source = DictSource([quote("VTI", 332.18)], [fail("BND", FailureKind.TIMEOUT, "timed out")])
-    rows, issues = fetch_for_workbook(path, source=source, now=NOW)
+    book = read_tables(path)
+    rows, issues = fetch_for_tables(book.tables, header_rows=book.header_rows, source=source, now=NOW)
     by_ticker = {p.ticker: p for p in rows}
     assert by_ticker["VTI"].price == 332.18 and by_ticker["VTI"].status == "OK"
     assert by_ticker["BND"].status.startswith("STALE: timed out, price from")

@@ -109,7 +109,8 @@ def _progress_bar(done: int, total: int, width: int = 30) -> None:
 
 def cmd_prices(args: argparse.Namespace) -> int:
     from .prices.cache import cached
-    from .prices.refresh import excel_time, fetch_for_workbook, write_csv
+    from .prices.refresh import excel_time, fetch_for_tables, write_csv
+    from .workbook.reader import read_tables
 
     source = None
     if args.replay:
@@ -126,7 +127,9 @@ def cmd_prices(args: argparse.Namespace) -> int:
 
         source = cached(YahooSource())
     show = not args.no_progress and sys.stderr.isatty()
-    rows, warnings = fetch_for_workbook(args.path, source=source, progress=_progress_bar if show else None)
+    book = read_tables(args.path)
+    rows, warnings = fetch_for_tables(book.tables, header_rows=book.header_rows, source=source,
+                                      progress=_progress_bar if show else None)
     if show:
         print(file=sys.stderr)
     import pandas as pd

@@ -4,7 +4,7 @@
 - ``yahoo``: ``YahooSource``, the yfinance adapter (the only module importing yfinance).
 - ``cache``: on-disk quote cache with a time-to-live (``$XLREBALANCE_CACHE_DIR``).
 - ``refresh``: refresh semantics (OK / STALE / MISSING, Manual rows kept) and the helpers
-  the CLI calls (``fetch_for_workbook``, ``write_csv``, ``with_live_prices_table``).
+  the CLI calls (``fetch_for_tables``, ``write_csv``, ``with_live_prices_table``).
 - ``replay``: a curl_cffi session replaying recorded Yahoo responses (tests, offline demos).
 
 Importing this package does not import yfinance; ``prices.yahoo`` does.

@@ -11,7 +11,7 @@ Rules (the Prices table contract):
   rows of tickers nobody needs any more are kept (refreshed if not Manual).
 
 ``refresh_rows`` is pure (give it ``now``); ``refresh_table`` works on the 2-D table as
-Excel or the reader hands it; ``fetch_for_workbook``, ``live_prices`` and
+Excel or the reader hands it; ``fetch_for_tables``, ``live_prices`` and
 ``with_live_prices_table`` are what the CLI calls.
 """
 from __future__ import annotations
@@ -29,10 +29,11 @@ from ..core.staleness import (
     stale_price_issues,
 )
 from ..spec import layout, normalize_header
+from ..tables import parse_household, to_rows
 from .source import FetchResult, PriceSource, ProgressCallback, normalize_ticker, unique_tickers
 
 __all__ = [
-    "MANUAL_SOURCE", "RefreshResult", "default_source", "excel_time", "fetch_for_workbook", "live_prices",
+    "MANUAL_SOURCE", "RefreshResult", "default_source", "excel_time", "fetch_for_tables", "live_prices",
     "needed_tickers", "prices_from_table", "prices_to_table", "refresh_rows", "refresh_table",
     "stale_status", "tickers_to_fetch", "with_live_prices_table", "write_csv",
 ]
@@ -257,29 +258,6 @@ def default_source() -> PriceSource:
     return cached(YahooSource())
 
 
-def _read_tables(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    """(tables, header rows) of the workbook at ``path``, read-only."""
-    from ..workbook.reader import read_tables
-
-    book = read_tables(path)
-    return dict(book.tables), dict(book.header_rows)
-
-
-def _parse(tables: Mapping[str, Any]) -> Household:
-    from ..tables import parse_household
-
-    return parse_household(tables)
-
-
-def _table_rows(table: Any) -> list[list[Any]]:
-    """A 2-D list from a 2-D list or a DataFrame (header row first)."""
-    if table is None:
-        return []
-    if hasattr(table, "columns") and hasattr(table, "itertuples"):
-        return [list(table.columns)] + [list(r) for r in table.itertuples(index=False)]
-    return [list(r) for r in table]
-
-
 def _prices_key(tables: Mapping[str, Any]) -> str:
     for key in tables:
         if normalize_header(key) == normalize_header(TABLE):
@@ -287,15 +265,15 @@ def _prices_key(tables: Mapping[str, Any]) -> str:
     return TABLE
 
 
-def fetch_for_workbook(path: str | Path, *, source: Optional[PriceSource] = None,
-                       progress: Optional[ProgressCallback] = None,
-                       now: Optional[datetime] = None) -> tuple[tuple[Price, ...], list[Issue]]:
-    """Read a workbook (read-only), fetch its quotes, return the new Prices rows and warnings.
+def fetch_for_tables(tables: Mapping[str, Any], *, header_rows: Optional[Mapping[str, int]] = None,
+                     source: Optional[PriceSource] = None, progress: Optional[ProgressCallback] = None,
+                     now: Optional[datetime] = None) -> tuple[tuple[Price, ...], list[Issue]]:
+    """Fetch the quotes a workbook's tables need; return the new Prices rows and warnings.
 
-    The file is never written.  The warnings are the stale/missing-price issues of the
-    refreshed rows for tickers the workbook needs.
+    ``tables`` as the reader returns them (header first).  Nothing is written anywhere.
+    The warnings are the stale/missing-price issues of the refreshed rows for tickers the
+    workbook needs.
     """
-    tables, header_rows = _read_tables(Path(path))
     household, result = _refresh_tables(tables, source or default_source(), now=now, progress=progress,
                                         header_rows=header_rows)
     refreshed = replace(household, prices=tuple(p for p in result.rows if p.ticker))
@@ -305,9 +283,9 @@ def fetch_for_workbook(path: str | Path, *, source: Optional[PriceSource] = None
 def _refresh_tables(tables: Mapping[str, Any], source: PriceSource, *, now: Optional[datetime],
                     progress: Optional[ProgressCallback],
                     header_rows: Optional[Mapping[str, int]] = None) -> tuple[Household, RefreshResult]:
-    household = _parse(tables)
+    household = parse_household(tables)
     key = _prices_key(tables)
-    table = _table_rows(tables.get(key))
+    table = to_rows(tables.get(key))
     header_row = (header_rows or {}).get(key, 1)
     return household, refresh_table(table, needed_tickers(household), source, now=now, progress=progress,
                                     header_row=header_row)
