@@ -30,8 +30,9 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Optional
+from typing import Optional, Union
 
+from .heap import collector_paused
 from .model import MONEY_TOL, SHARE_TOL, Account, AccountType, Action, Household, Lot, Transaction
 
 #: Sources of an acquisition.
@@ -135,7 +136,8 @@ def acquisitions(household: Household) -> tuple[Acquisition, ...]:
     a Buy/Reinvest row whose Lot ID is an open lot of the same account and ticker is that
     lot and is not listed twice.
     """
-    found = [_to_acquisition(entry, group) for group, entry in _purchase_entries(household)]
+    source = _source_lookup(household)
+    found = [_to_acquisition(source(entry[3]), group) for group, entry in _purchase_entries(household)]
     return tuple(sorted(found, key=acquisition_order))
 
 
@@ -162,31 +164,38 @@ class WashIndex:
 
     Built once from a household (``wash_index``); its answers never change afterwards (a
     memo only saves repeated work).  Purchases are kept as light entries ``(date, account,
-    lot name, seq, shares, Lot | Transaction)`` and become ``Acquisition`` values only when
-    an answer names them.
+    lot name, seq, shares)`` (``seq`` numbers the open lot or Transactions row) and become
+    ``Acquisition`` values only when an answer names them.
+
+    The entries are stored as one column per field and group, and made into tuples only
+    for the few a window lookup returns: 100,000 stored tuples would be 100,000 more
+    objects for the cyclic garbage collector to walk for as long as the index lives.
     """
 
     def __init__(self, household: Household) -> None:
         self.window = household.settings.wash_window_days
         self.accounts = household.account_map()
         self._status = {name: replacement_status(acct) for name, acct in self.accounts.items()}
-        by_group: dict[str, list[tuple]] = defaultdict(list)
-        for group, entry in _purchase_entries(household):
-            by_group[group].append(entry)
-        self._entries = {g: sorted(items) for g, items in by_group.items()}
-        self._dates = {g: [e[0] for e in items] for g, items in self._entries.items()}
-        self._loss_dates = _loss_sale_dates(household)
+        self._source = _source_lookup(household)
+        with collector_paused():   # 100,000 short-lived entries: a collection would only rescan them
+            by_group: dict[str, list[tuple]] = defaultdict(list)
+            for group, entry in _purchase_entries(household):
+                by_group[group].append(entry)
+            # date, account, lot name, seq, shares: columns in acquisition order
+            self._columns = {g: tuple(map(list, zip(*sorted(items)))) for g, items in by_group.items()}
+            self._loss_dates = _loss_sale_dates(household)
         self._memo: dict[tuple[str, date], tuple[list[tuple], date, set]] = {}
         self._acquired: dict[int, Acquisition] = {}
         self._checks: dict[tuple[str, date, int], WashCheck] = {}
 
     def _near(self, group: str, on: date, exclude: Optional[tuple[str, str]]) -> list[tuple]:
-        entries = self._entries.get(group)
-        if not entries:
+        columns = self._columns.get(group)
+        if not columns:
             return []
-        dates = self._dates[group]
+        dates = columns[0]
         span = timedelta(days=self.window)
-        near = entries[bisect.bisect_left(dates, on - span):bisect.bisect_right(dates, on + span)]
+        window = slice(bisect.bisect_left(dates, on - span), bisect.bisect_right(dates, on + span))
+        near = list(zip(*(column[window] for column in columns)))
         if exclude is None:
             return near
         return [e for e in near if e[1] != exclude[0] or e[2] != exclude[1]]
@@ -198,6 +207,11 @@ class WashIndex:
         acquisition order, without the lot ``exclude`` = (account, lot_id), where a row
         without a Lot ID is named by ``lot_label`` (e.g. 'Reinvest 2026-11-03')."""
         return tuple(self._acquisition(e, group) for e in self._near(group, on, exclude))
+
+    def purchases_after(self, group: str, on: date, after: date) -> tuple[Acquisition, ...]:
+        """``purchases_near(group, on)`` dated after ``after`` (e.g. planned ones), without
+        making values of the others."""
+        return tuple(self._acquisition(e, group) for e in self._near(group, on, None) if e[0] > after)
 
     def latest_loss_sale(self, group: str, on: date) -> Optional[date]:
         """Latest taxable loss sale of ``group`` in [on - window, on]."""
@@ -253,7 +267,7 @@ class WashIndex:
     def _acquisition(self, entry: tuple, group: str) -> Acquisition:
         seq = entry[3]
         if seq not in self._acquired:
-            self._acquired[seq] = _to_acquisition(entry, group)
+            self._acquired[seq] = _to_acquisition(self._source(seq), group)
         return self._acquired[seq]
 
     def _clear_date(
@@ -325,26 +339,37 @@ def _group_lookup(household: Household):
     return lambda ticker: groups.get(ticker, ticker)
 
 
-def _purchase_entries(household: Household):
-    """(group, entry) for every open lot and Buy/Reinvest row not already a lot; an entry is
-    (date, account, lot name, seq, shares, Lot | Transaction), sortable on its first four."""
+def _purchase_entries(household: Household) -> list[tuple[str, tuple]]:
+    """(group, entry) for every open lot and Buy/Reinvest row not already a lot, in table
+    order; an entry is (date, account, lot name, seq, shares), sortable on its first four
+    (``seq`` is unique: see ``_source_lookup``)."""
     groups = {s.ticker: s.group for s in household.securities}
-    lot_keys = set()
-    seq = 0
-    for seq, lot in enumerate(household.lots):
-        lot_keys.add((lot.account, lot.ticker, lot.lot_id))
-        name = lot.lot_id or lot_label(None, SOURCE_LOT, lot.acquired)
-        yield groups.get(lot.ticker, lot.ticker), (lot.acquired, lot.account, name, seq, lot.shares, lot)
-    for n, tx in enumerate(household.transactions, start=seq + 1):
+    group_of = groups.get
+    lots, transactions = household.lots, household.transactions
+    found = [(group_of(lot.ticker, lot.ticker),
+              (lot.acquired, lot.account, lot.lot_id or lot_label(None, SOURCE_LOT, lot.acquired), seq,
+               lot.shares))
+             for seq, lot in enumerate(lots)]
+    # Only a Buy/Reinvest row with a Lot ID can be an open lot: key just the lots it could name.
+    bought_ids = {tx.lot_id for tx in transactions if tx.action is not Action.SELL and tx.lot_id}
+    lot_keys = {(lot.account, lot.ticker, lot.lot_id) for lot in lots if lot.lot_id in bought_ids}
+    for n, tx in enumerate(transactions, start=len(lots) or 1):  # as _source_lookup
         if tx.action is Action.SELL or (tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in lot_keys):
             continue
         source = SOURCE_REINVEST if tx.action is Action.REINVEST else SOURCE_BUY
-        yield groups.get(tx.ticker, tx.ticker), (tx.date, tx.account, lot_label(tx.lot_id, source, tx.date), n,
-                                                 tx.shares, tx)
+        found.append((group_of(tx.ticker, tx.ticker),
+                      (tx.date, tx.account, lot_label(tx.lot_id, source, tx.date), n, tx.shares)))
+    return found
 
 
-def _to_acquisition(entry: tuple, group: str) -> Acquisition:
-    source = entry[5]
+def _source_lookup(household: Household):
+    """``source(seq)``: the open lot or Transactions row an entry's ``seq`` numbers."""
+    lots, transactions = household.lots, household.transactions
+    first_row = len(lots) or 1
+    return lambda seq: lots[seq] if seq < first_row else transactions[seq - first_row]
+
+
+def _to_acquisition(source: Union[Lot, Transaction], group: str) -> Acquisition:
     return _from_lot(source, group) if isinstance(source, Lot) else _from_transaction(source, group)
 
 
@@ -381,14 +406,14 @@ def _from_transaction(tx: Transaction, group: str) -> Acquisition:
 
 def _loss_sale_dates(household: Household) -> dict[str, list[date]]:
     groups = _group_lookup(household)
-    accounts = household.account_map()
-    needs_lots = any(tx.action is Action.SELL and tx.cost_basis is None for tx in household.transactions)
-    lots = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots} if needs_lots else None
+    untaxed = {name for name, account in household.account_map().items() if account.type.tax_advantaged}
+    sells = [tx for tx in household.transactions if tx.action is Action.SELL]
+    unpriced_ids = {tx.lot_id for tx in sells if tx.cost_basis is None}
+    # only a sale without a Cost basis looks up its lot: key just the lots it could name
+    lots = ({(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots if lot.lot_id in unpriced_ids}
+            if unpriced_ids else None)
     dates: dict[str, list[date]] = defaultdict(list)
-    for tx in household.transactions:
-        account = accounts.get(tx.account)
-        if account is not None and account.type.tax_advantaged:
-            continue
-        if is_loss_sale(tx, lots):
+    for tx in sells:
+        if tx.account not in untaxed and is_loss_sale(tx, lots):
             dates[groups(tx.ticker)].append(tx.date)
     return {g: sorted(d) for g, d in dates.items()}
