@@ -31,10 +31,11 @@ from functools import cached_property
 from datetime import date, timedelta
 from typing import Iterator, Optional, Union
 
-from .holding import term as holding_term
+from .heap import collector_paused
+from .holding import anniversary as holding_anniversary
 from .model import MONEY_TOL, SHARE_TOL, Action, Household, Issue, Lot, Severity, Transaction
-from .tax import RealizedTotals, year_totals
-from .wash import WashStatus, lot_label, replacement_status, wash_group, wash_index
+from .tax import LONG_TERM, SHORT_TERM, RealizedTotals, year_totals
+from .wash import WashStatus, lot_label, replacement_status, wash_index
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,32 @@ class TaxLedger:
             yield item, (item.holding_from if isinstance(item, OpenLot) else item.acquired)
 
 
+_new, _set = object.__new__, object.__setattr__
+
+
+def _value(cls, **fields):
+    """``cls(**fields)`` for a frozen dataclass given every one of its fields, without the
+    generated ``__init__`` (one ``object.__setattr__`` per field, about twice the cost): a
+    large household's replay and harvest list make tens of thousands of rows."""
+    instance = _new(cls)
+    _set(instance, "__dict__", fields)
+    return instance
+
+
+class _Terms:
+    """ST/LT of shares held from ``start`` and sold on ``sold`` (``holding.term``), with the
+    anniversary of each start computed once: a replay meets the same starts again and again."""
+
+    def __init__(self) -> None:
+        self._anniversaries: dict[date, date] = {}
+
+    def __call__(self, start: date, sold: date) -> str:
+        anniversary = self._anniversaries.get(start)
+        if anniversary is None:
+            anniversary = self._anniversaries[start] = holding_anniversary(start)
+        return LONG_TERM if sold > anniversary else SHORT_TERM   # holding.term: LT when sold after it
+
+
 def _unchanged(lot: Lot) -> OpenLot:
     return OpenLot(lot.account, lot.ticker, lot.lot_id, lot.acquired, lot.acquired, lot.shares, lot.cost_basis, 0.0)
 
@@ -156,28 +183,35 @@ class _Position:
 
 def tax_ledger(household: Household) -> TaxLedger:
     """Replay the household's sales under the wash-sale rules (see the module docstring)."""
+    with collector_paused():  # tens of thousands of positions, rows and lots, none freed
+        return _replay(household)
+
+
+def _replay(household: Household) -> TaxLedger:
     settings = household.settings
     as_of, window = settings.as_of, timedelta(days=settings.wash_window_days)
     issues: list[Issue] = []
     sold_ids = {tx.lot_id for tx in household.transactions if tx.action is Action.SELL and tx.lot_id}
     named = {_lot_key(lot): lot for lot in household.lots if lot.lot_id in sold_ids}
     sales = _sales_in_order(household, named, issues)
-    quiet = _quiet_test(sales, window, sold_ids)
-    tracked = {_lot_key(lot): lot for lot in household.lots if not quiet(lot)}
+    horizon = _quiet_horizon(sales, window)
+    tracked = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots
+               if lot.acquired >= horizon or lot.lot_id in sold_ids}   # not quiet
     positions = _build_positions(household, tracked, sales)
     index = _GroupIndex(positions.values(), as_of, household.account_map())
     rows: list[RealizedRow] = []
     prior: list[RealizedRow] = []
+    terms = _Terms()
     for sale_no, tx in enumerate(sales):
         position = positions[_sale_key(tx, sale_no)]
         pieces = [p for p in position.portions if p.sale == sale_no]
         position.portions = [p for p in position.portions if p.sale != sale_no]
         if not position.taxable:
             continue
-        sale_rows = _realize(tx, position, pieces, index, window, issues)
+        sale_rows = _realize(tx, position, pieces, index, window, issues, terms)
         (rows if tx.date.year == as_of.year else prior).extend(sale_rows)
     issues.extend(_planned_washes(household, rows))
-    holdings = _open_lots(household.lots, quiet, positions)
+    holdings = _open_lots(household.lots, horizon, sold_ids, positions)
     return TaxLedger(tuple(rows), holdings, _totals(rows, household), tuple(issues), tuple(prior))
 
 
@@ -185,11 +219,11 @@ def _planned_washes(household: Household, rows: list[RealizedRow]) -> list[Issue
     """Warnings for allowed losses that a planned purchase (dated after the as-of date) would
     still wash: the replay counts only what has happened."""
     as_of, found = household.settings.as_of, []
+    groups = {s.ticker: s.group for s in reversed(household.securities)}  # the first row wins, as in wash_group
     for row in rows:
         if row.allowed_gain >= -MONEY_TOL:
             continue
-        group = wash_group(household, row.ticker)
-        planned = [a for a in wash_index(household).purchases_near(group, row.date) if a.date > as_of]
+        planned = wash_index(household).purchases_after(groups.get(row.ticker, row.ticker), row.date, as_of)
         if planned:
             found.append(Issue(
                 "PLANNED_WASH",
@@ -200,11 +234,11 @@ def _planned_washes(household: Household, rows: list[RealizedRow]) -> list[Issue
     return found
 
 
-def _realize(tx, position, pieces, index, window, issues) -> list[RealizedRow]:
+def _realize(tx, position, pieces, index, window, issues, terms) -> list[RealizedRow]:
     """The rows of one taxable sale: one per holding term of the shares it relieved."""
     by_term: dict[str, list] = defaultdict(list)
     for piece in pieces:
-        by_term[holding_term(piece.holding_from, tx.date)].append(piece)
+        by_term[terms(piece.holding_from, tx.date)].append(piece)
     rows = []
     for term, group in by_term.items():
         shares = sum(p.shares for p in group)
@@ -214,8 +248,8 @@ def _realize(tx, position, pieces, index, window, issues) -> list[RealizedRow]:
         disallowed = permanent = 0.0
         if gain < -MONEY_TOL:
             disallowed, permanent = _wash(tx, position, group, proceeds, index, window, issues)
-        rows.append(RealizedRow(
-            date=tx.date, account=tx.account, ticker=tx.ticker, lot_id=tx.lot_id or "",
+        rows.append(_value(
+            RealizedRow, date=tx.date, account=tx.account, ticker=tx.ticker, lot_id=tx.lot_id or "",
             shares=shares, proceeds=proceeds, cost_basis=basis, gain=gain, term=term,
             disallowed_loss=disallowed, permanent_loss=permanent,
             holding_from=min(p.holding_from for p in group), row=tx.row,
@@ -338,12 +372,11 @@ def _lot_key(lot: Lot) -> tuple:
     return (lot.account, lot.ticker, lot.lot_id)
 
 
-def _quiet_test(sales: list[Transaction], window: timedelta, sold_ids: set):
-    """``quiet(lot)``: True for an open lot no sale touches (no sale names its Lot ID, and it
-    was bought too early to replace any sale).  Quiet lots pass through unchanged: a
-    shortcut, the replay only tracks the others."""
-    horizon = sales[0].date - window if sales else date.max  # sales are in date order
-    return lambda lot: lot.acquired < horizon and lot.lot_id not in sold_ids
+def _quiet_horizon(sales: list[Transaction], window: timedelta) -> date:
+    """An open lot is quiet when no sale touches it: no sale names its Lot ID and it was
+    bought before this date, too early to replace any sale.  Quiet lots pass through
+    unchanged: a shortcut, the replay only tracks the others."""
+    return sales[0].date - window if sales else date.max  # sales are in date order
 
 
 def _build_positions(household: Household, tracked: dict, sales: list[Transaction]) -> dict[tuple, _Position]:
@@ -373,7 +406,8 @@ def _build_positions(household: Household, tracked: dict, sales: list[Transactio
     for key, lot in open_lots.items():  # open shares last: sold-earliest shares replace first
         positions[key].portions.append(_Portion(lot.shares, lot.cost_basis, lot.acquired))
     bought_ids = {tx.lot_id for tx in household.transactions if tx.action is not Action.SELL and tx.lot_id}
-    quiet_named = {_lot_key(lot) for lot in household.lots if lot.lot_id in bought_ids} - set(tracked)
+    quiet_named = {_lot_key(lot) for lot in household.lots if lot.lot_id in bought_ids}
+    quiet_named.difference_update(tracked)
     for tx in household.transactions:
         if tx.action is Action.SELL or tx.date > as_of:
             continue
@@ -399,12 +433,12 @@ def _add_purchase(tx: Transaction, positions: dict, new) -> None:
             position.portions.append(_Portion(rest, basis * rest / tx.shares, tx.date))
 
 
-def _open_lots(lots, quiet, positions: dict) -> tuple[Union[Lot, OpenLot], ...]:
+def _open_lots(lots, horizon: date, sold_ids: set, positions: dict) -> tuple[Union[Lot, OpenLot], ...]:
     """Open lots in the Lots table's order, then taxable past buys and reinvestments not in Lots."""
     found: list = []
     shown = set()
     for lot in lots:
-        if quiet(lot):
+        if lot.acquired < horizon and lot.lot_id not in sold_ids:   # quiet: unchanged
             found.append(lot)
             continue
         key = _lot_key(lot)
@@ -424,9 +458,11 @@ def _position_lots(position: _Position) -> list[OpenLot]:
         only = portions[0]
         if only.shares <= SHARE_TOL:
             return []
-        return [OpenLot(position.account, position.ticker, lot_label(position.key[2], position.source,
-                        position.acquired), position.acquired, only.holding_from, only.shares,
-                        only.basis + only.adjustment, only.adjustment, position.source)]
+        return [_value(OpenLot, account=position.account, ticker=position.ticker,
+                       lot_id=lot_label(position.key[2], position.source, position.acquired),
+                       acquired=position.acquired, holding_from=only.holding_from, shares=only.shares,
+                       cost_basis=only.basis + only.adjustment, wash_adjustment=only.adjustment,
+                       source=position.source)]
     by_start: dict[date, list[float]] = {}
     for portion in position.portions:
         if portion.sale is None and portion.shares > SHARE_TOL:
@@ -435,8 +471,9 @@ def _position_lots(position: _Position) -> list[OpenLot]:
             sums[1] += portion.basis
             sums[2] += portion.adjustment
     lot_id = lot_label(position.key[2], position.source, position.acquired)
-    return [OpenLot(position.account, position.ticker, lot_id, position.acquired, start,
-                    shares, basis + adjustment, adjustment, position.source)
+    return [_value(OpenLot, account=position.account, ticker=position.ticker, lot_id=lot_id,
+                   acquired=position.acquired, holding_from=start, shares=shares,
+                   cost_basis=basis + adjustment, wash_adjustment=adjustment, source=position.source)
             for start, (shares, basis, adjustment) in sorted(by_start.items())]
 
 
