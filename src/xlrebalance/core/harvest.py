@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional, Union
 
+from .heap import collector_paused
 from .holding import term as holding_term
 from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Lot, Severity
-from .realized import OpenLot, TaxLedger, tax_ledger
+from .realized import OpenLot, TaxLedger, _value, tax_ledger
 from .tax import rate
 from .wash import WashCheck, WashStatus, wash_index
 
@@ -72,6 +73,11 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
     computed when not given.
     """
     ledger = ledger if ledger is not None else tax_ledger(household)
+    with collector_paused():  # tens of thousands of candidates, none freed
+        return _harvest(household, ledger)
+
+
+def _harvest(household: Household, ledger: TaxLedger) -> HarvestList:
     settings = household.settings
     prices = household.price_map()
     accounts = household.account_map()
@@ -82,7 +88,7 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
     unpriced: set[str] = set()
     min_usd = max(settings.harvest_min_loss_usd - MONEY_TOL, MONEY_TOL)
     found = []
-    for lot, holding_from in ledger.open_positions():
+    for lot in ledger.holdings:   # as ledger.open_positions(), the holding start only when needed
         if lot.account in untaxed:
             continue
         price = prices.get(lot.ticker)
@@ -92,6 +98,7 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
         loss = lot.cost_basis - lot.shares * price
         if loss < min_usd or not _qualifies(loss, lot.cost_basis, settings):  # cheap test first
             continue
+        holding_from = lot.holding_from if isinstance(lot, OpenLot) else lot.acquired
         if holding_from not in terms:
             terms[holding_from] = holding_term(holding_from, settings.as_of)
         found.append(_candidate(lot, holding_from, price, loss, terms[holding_from], settings, index, replacements))
@@ -111,7 +118,8 @@ def _candidate(lot: Union[Lot, OpenLot], holding_from: date, price: float, loss:
                index, replacements) -> HarvestCandidate:
     group = replacements.group(lot.ticker)
     check = index.check(group, settings.as_of, lot.shares, exclude=(lot.account, lot.lot_id))
-    return HarvestCandidate(
+    return _value(
+        HarvestCandidate,
         account=lot.account,
         ticker=lot.ticker,
         lot_id=lot.lot_id,
