@@ -137,7 +137,8 @@ def acquisitions(household: Household) -> tuple[Acquisition, ...]:
     lot and is not listed twice.
     """
     source = _source_lookup(household)
-    found = [_to_acquisition(source(entry[3]), group) for group, entry in _purchase_entries(household)]
+    in_table_order = sorted((seq, group) for group, seqs in _purchases_by_group(household).items() for seq in seqs)
+    found = [_to_acquisition(source(seq), group) for seq, group in in_table_order]
     return tuple(sorted(found, key=acquisition_order))
 
 
@@ -163,13 +164,15 @@ class WashIndex:
     """Purchases and taxable loss sales by wash group, sorted by date for window lookups.
 
     Built once from a household (``wash_index``); its answers never change afterwards (a
-    memo only saves repeated work).  Purchases are kept as light entries ``(date, account,
-    lot name, seq, shares)`` (``seq`` numbers the open lot or Transactions row) and become
-    ``Acquisition`` values only when an answer names them.
+    memo only saves repeated work).  Each group keeps its purchases' dates in order and the
+    ``seq`` of each (it numbers the open lot or Transactions row, see ``_source_lookup``); a
+    window lookup makes light entries ``(date, account, lot name, seq, shares)`` of the few
+    purchases in the window, and they become ``Acquisition`` values only when an answer
+    names them.
 
-    The entries are stored as one column per field and group, and made into tuples only
-    for the few a window lookup returns: 100,000 stored tuples would be 100,000 more
-    objects for the cyclic garbage collector to walk for as long as the index lives.
+    Why so lean: sorting 100,000 seqs by date alone is about a third of the work of sorting
+    100,000 entries, and stored entries would be 100,000 more objects for the cyclic
+    garbage collector to walk for as long as the index lives.
     """
 
     def __init__(self, household: Household) -> None:
@@ -177,28 +180,37 @@ class WashIndex:
         self.accounts = household.account_map()
         self._status = {name: replacement_status(acct) for name, acct in self.accounts.items()}
         self._source = _source_lookup(household)
-        with collector_paused():   # 100,000 short-lived entries: a collection would only rescan them
-            by_group: dict[str, list[tuple]] = defaultdict(list)
-            for group, entry in _purchase_entries(household):
-                by_group[group].append(entry)
-            # date, account, lot name, seq, shares: columns in acquisition order
-            self._columns = {g: tuple(map(list, zip(*sorted(items)))) for g, items in by_group.items()}
+        with collector_paused():   # 100,000 short-lived values: a collection would only rescan them
+            dated = _dates_by_seq(household)
+            self._purchases: dict[str, tuple[list[date], list[int]]] = {}
+            for group, seqs in _purchases_by_group(household).items():
+                seqs.sort(key=dated.__getitem__)   # by date only: _near orders a day's purchases
+                self._purchases[group] = (list(map(dated.__getitem__, seqs)), seqs)
             self._loss_dates = _loss_sale_dates(household)
+        self._windows: dict[tuple[str, date], list[tuple]] = {}
         self._memo: dict[tuple[str, date], tuple[list[tuple], date, set]] = {}
         self._acquired: dict[int, Acquisition] = {}
         self._checks: dict[tuple[str, date, int], WashCheck] = {}
 
     def _near(self, group: str, on: date, exclude: Optional[tuple[str, str]]) -> list[tuple]:
-        columns = self._columns.get(group)
-        if not columns:
-            return []
-        dates = columns[0]
-        span = timedelta(days=self.window)
-        window = slice(bisect.bisect_left(dates, on - span), bisect.bisect_right(dates, on + span))
-        near = list(zip(*(column[window] for column in columns)))
+        """Entries of ``group`` within the window around ``on``, in acquisition order."""
+        near = self._windows.get((group, on))
+        if near is None:
+            near = self._windows[group, on] = self._entries_near(group, on)
         if exclude is None:
             return near
         return [e for e in near if e[1] != exclude[0] or e[2] != exclude[1]]
+
+    def _entries_near(self, group: str, on: date) -> list[tuple]:
+        purchases = self._purchases.get(group)
+        if not purchases:
+            return []
+        dates, seqs = purchases
+        span = timedelta(days=self.window)
+        window = seqs[bisect.bisect_left(dates, on - span):bisect.bisect_right(dates, on + span)]
+        # whole days are in or out of the window: sorting the entries orders a day's purchases
+        # exactly as sorting every entry of the group would
+        return sorted([_entry(self._source(seq), seq) for seq in window])
 
     def purchases_near(
         self, group: str, on: date, exclude: Optional[tuple[str, str]] = None
@@ -232,7 +244,7 @@ class WashIndex:
         the ``conflicts``; the worst of their statuses wins.  ``clear_on`` steps past the
         window of every purchase until a date with none.
         """
-        near, clear_on, names = self._near_and_clear(group, on)
+        near, clear_on, names = self._memo.get((group, on)) or self._near_and_clear(group, on)
         shared = exclude is None or exclude not in names   # the lot is none of those purchases
         if not shared:
             near = self._near(group, on, exclude)
@@ -244,8 +256,10 @@ class WashIndex:
             needed -= near[count][4]
             count += 1
         key = (group, on, count)
-        if shared and key in self._checks:
-            return self._checks[key]
+        if shared:
+            known = self._checks.get(key)
+            if known is not None:
+                return known
         statuses = [self._status.get(entry[1], WashStatus.BLOCKED) for entry in near[:count]]
         status = max(statuses + [WashStatus.BLOCKED], key=_SEVERITY.__getitem__)
         check = WashCheck(status, on, clear_on, tuple(self._acquisition(e, group) for e in near[:count]))
@@ -339,33 +353,51 @@ def _group_lookup(household: Household):
     return lambda ticker: groups.get(ticker, ticker)
 
 
-def _purchase_entries(household: Household) -> list[tuple[str, tuple]]:
-    """(group, entry) for every open lot and Buy/Reinvest row not already a lot, in table
-    order; an entry is (date, account, lot name, seq, shares), sortable on its first four
-    (``seq`` is unique: see ``_source_lookup``)."""
-    groups = {s.ticker: s.group for s in household.securities}
-    group_of = groups.get
+def _purchases_by_group(household: Household) -> dict[str, list[int]]:
+    """The seq (see ``_source_lookup``) of every open lot and Buy/Reinvest row not already a
+    lot, by wash group."""
+    group_of = {s.ticker: s.group for s in household.securities}.get
     lots, transactions = household.lots, household.transactions
-    found = [(group_of(lot.ticker, lot.ticker),
-              (lot.acquired, lot.account, lot.lot_id or lot_label(None, SOURCE_LOT, lot.acquired), seq,
-               lot.shares))
-             for seq, lot in enumerate(lots)]
+    by_group: dict[str, list[int]] = defaultdict(list)
+    for seq, lot in enumerate(lots):
+        ticker = lot.ticker
+        by_group[group_of(ticker, ticker)].append(seq)
     # Only a Buy/Reinvest row with a Lot ID can be an open lot: key just the lots it could name.
     bought_ids = {tx.lot_id for tx in transactions if tx.action is not Action.SELL and tx.lot_id}
     lot_keys = {(lot.account, lot.ticker, lot.lot_id) for lot in lots if lot.lot_id in bought_ids}
-    for n, tx in enumerate(transactions, start=len(lots) or 1):  # as _source_lookup
+    for seq, tx in enumerate(transactions, start=_first_row(household)):
         if tx.action is Action.SELL or (tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in lot_keys):
             continue
-        source = SOURCE_REINVEST if tx.action is Action.REINVEST else SOURCE_BUY
-        found.append((group_of(tx.ticker, tx.ticker),
-                      (tx.date, tx.account, lot_label(tx.lot_id, source, tx.date), n, tx.shares)))
-    return found
+        by_group[group_of(tx.ticker, tx.ticker)].append(seq)
+    return by_group
+
+
+def _entry(purchase: Union[Lot, Transaction], seq: int) -> tuple:
+    """(date, account, lot name, seq, shares) of an open lot or a Buy/Reinvest row: sorted on
+    its first four (``seq`` is unique), the order replacement shares are matched in."""
+    if isinstance(purchase, Lot):
+        name = purchase.lot_id or lot_label(None, SOURCE_LOT, purchase.acquired)
+        return (purchase.acquired, purchase.account, name, seq, purchase.shares)
+    source = SOURCE_REINVEST if purchase.action is Action.REINVEST else SOURCE_BUY
+    return (purchase.date, purchase.account, lot_label(purchase.lot_id, source, purchase.date), seq, purchase.shares)
+
+
+def _first_row(household: Household) -> int:
+    """The seq of the first Transactions row: open lots are numbered from 0."""
+    return len(household.lots) or 1
+
+
+def _dates_by_seq(household: Household) -> list[Optional[date]]:
+    """The date of the open lot or Transactions row each seq numbers."""
+    lots = household.lots
+    padding = [None] * (_first_row(household) - len(lots))
+    return [lot.acquired for lot in lots] + padding + [tx.date for tx in household.transactions]
 
 
 def _source_lookup(household: Household):
     """``source(seq)``: the open lot or Transactions row an entry's ``seq`` numbers."""
     lots, transactions = household.lots, household.transactions
-    first_row = len(lots) or 1
+    first_row = _first_row(household)
     return lambda seq: lots[seq] if seq < first_row else transactions[seq - first_row]
 
 
