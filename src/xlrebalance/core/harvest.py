@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Optional, Union
+from math import isnan
+from typing import Optional
 
 from .heap import collector_paused
 from .holding import term as holding_term
-from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Lot, Severity
+from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Severity
 from .realized import OpenLot, TaxLedger, _value, tax_ledger
 from .tax import rate
 from .wash import WashCheck, WashStatus, wash_index
@@ -79,32 +80,60 @@ def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None)
 
 def _harvest(household: Household, ledger: TaxLedger) -> HarvestList:
     settings = household.settings
-    prices = household.price_map()
+    as_of = settings.as_of
+    price_of = household.price_map().get
     accounts = household.account_map()
     index = wash_index(household)
     replacements = _Replacements(household, index)
     untaxed = {name for name, account in accounts.items() if account.type.tax_advantaged}
-    terms: dict[date, str] = {}
+    terms: dict[date, tuple[str, float]] = {}   # holding start -> (term, its tax rate)
+    tickers: dict[str, tuple[str, str]] = {}    # ticker -> (wash group, replacement)
     unpriced: set[str] = set()
     min_usd = max(settings.harvest_min_loss_usd - MONEY_TOL, MONEY_TOL)
-    found = []
+    found, savings = [], []
     for lot in ledger.holdings:   # as ledger.open_positions(), the holding start only when needed
-        if lot.account in untaxed:
+        account, ticker = lot.account, lot.ticker
+        if account in untaxed:
             continue
-        price = prices.get(lot.ticker)
+        price = price_of(ticker)
         if price is None:
-            unpriced.add(lot.ticker)
+            unpriced.add(ticker)
             continue
-        loss = lot.cost_basis - lot.shares * price
-        if loss < min_usd or not _qualifies(loss, lot.cost_basis, settings):  # cheap test first
+        basis, shares = lot.cost_basis, lot.shares
+        loss = basis - shares * price
+        if loss < min_usd or not _qualifies(loss, basis, settings):  # cheap test first
             continue
         holding_from = lot.holding_from if isinstance(lot, OpenLot) else lot.acquired
         if holding_from not in terms:
-            terms[holding_from] = holding_term(holding_from, settings.as_of)
-        found.append(_candidate(lot, holding_from, price, loss, terms[holding_from], settings, index, replacements))
+            term = holding_term(holding_from, as_of)
+            terms[holding_from] = (term, rate(term, settings))
+        term, term_rate = terms[holding_from]
+        if ticker not in tickers:   # in the order the first candidates meet them: the order of warnings
+            tickers[ticker] = (replacements.group(ticker), replacements.for_ticker(ticker))
+        group, replacement = tickers[ticker]
+        lot_id = lot.lot_id
+        saving = loss * term_rate
+        found.append(_value(
+            HarvestCandidate, account=account, ticker=ticker, lot_id=lot_id, shares=shares,
+            cost_basis=basis, value=shares * price, loss=loss, loss_pct=loss / basis, term=term,
+            replacement=replacement, wash=index.check(group, as_of, shares, exclude=(account, lot_id)),
+            est_tax_saving=saving, holding_from=holding_from,
+        ))
+        savings.append(saving)
     issues = replacements.issues + [_unpriced_issue(t) for t in sorted(unpriced)]
-    ranked = sorted(found, key=lambda c: (-c.est_tax_saving, -c.loss, c.account, c.ticker, c.lot_id))
-    return HarvestList(tuple(ranked), tuple(issues))
+    return HarvestList(_ranked(found, savings), tuple(issues))
+
+
+def _ranked(found: list[HarvestCandidate], savings: list[float]) -> tuple[HarvestCandidate, ...]:
+    """Largest estimated saving first; then larger loss, account, ticker, lot id.
+
+    When no two savings are equal the saving alone decides, and a sort on the floats is
+    several times cheaper than one on the five-part keys; otherwise the full keys decide
+    (both sorts are stable, so the order is the same either way)."""
+    if len(set(savings)) == len(savings) and not any(map(isnan, savings)):
+        order = sorted(range(len(found)), key=savings.__getitem__, reverse=True)
+        return tuple(map(found.__getitem__, order))
+    return tuple(sorted(found, key=lambda c: (-c.est_tax_saving, -c.loss, c.account, c.ticker, c.lot_id)))
 
 
 def _qualifies(loss: float, basis: float, settings) -> bool:
@@ -112,28 +141,6 @@ def _qualifies(loss: float, basis: float, settings) -> bool:
         return False
     return (loss >= settings.harvest_min_loss_usd - MONEY_TOL
             and loss / basis >= settings.harvest_min_loss_pct - WEIGHT_TOL)
-
-
-def _candidate(lot: Union[Lot, OpenLot], holding_from: date, price: float, loss: float, term: str, settings,
-               index, replacements) -> HarvestCandidate:
-    group = replacements.group(lot.ticker)
-    check = index.check(group, settings.as_of, lot.shares, exclude=(lot.account, lot.lot_id))
-    return _value(
-        HarvestCandidate,
-        account=lot.account,
-        ticker=lot.ticker,
-        lot_id=lot.lot_id,
-        shares=lot.shares,
-        cost_basis=lot.cost_basis,
-        value=lot.shares * price,
-        loss=loss,
-        loss_pct=loss / lot.cost_basis,
-        term=term,
-        replacement=replacements.for_ticker(lot.ticker),
-        wash=check,
-        est_tax_saving=loss * rate(term, settings),
-        holding_from=holding_from,
-    )
 
 
 class _Replacements:
