@@ -13,7 +13,7 @@ with no withdrawal neither buys nor is forced to sell.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Mapping, Optional, Sequence
 
@@ -21,6 +21,7 @@ from .bands import band_edges, band_width
 from .cashflow import ClassState
 from .drift import CASH_CLASS, DriftReport
 from .model import MONEY_TOL, SHARE_TOL, Account, Action, Household, Lot, Settings
+from .wash import WashIndex
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Book:
     # with any purchase, or any sale, within the wash window around the as-of date.
     groups_bought_near: frozenset[str] = frozenset()
     groups_sold_near: frozenset[str] = frozenset()
+    # The wash questions the plan asks are all about the as-of date: ``window_index`` answers
+    # them from the purchases and sales within one window of it (``window_household``).
+    window_index: Optional[WashIndex] = None
 
     @property
     def settings(self) -> Settings:
@@ -90,20 +94,45 @@ def build_book(household: Household, report: DriftReport, lots: Optional[Sequenc
     unbuyable = tuple(t.asset_class for t in household.targets
                       if t.tradable and t.asset_class.lower() != CASH_CLASS and t.asset_class not in buyable)
     group_of = {s.ticker: s.group for s in household.securities}
-    bought, sold = _groups_near(household, group_of)
+    near = window_household(household)
+    bought, sold = _groups_near(near, group_of)
+    index = WashIndex(near) if bought or sold else None
     return Book(household, prices, class_of, group_of, household.account_map(), dict(positions), ordered,
-                {k: tuple(v) for k, v in by_position.items()}, budget, tradable, unbuyable, bought, sold)
+                {k: tuple(v) for k, v in by_position.items()}, budget, tradable, unbuyable, bought, sold, index)
 
 
-def _groups_near(household: Household, group_of: Mapping[str, str]) -> tuple[frozenset, frozenset]:
+def window_household(household: Household) -> Household:
+    """``household`` cut down to what a wash-sale question about the as-of date can meet:
+    the lots acquired and the transactions dated within the wash window around it, and the
+    lots those transactions name (a Buy row that is an open lot; the lot a Sell relieved).
+
+    Its ``WashIndex`` answers ``purchases_near`` and ``latest_loss_sale`` for the as-of date
+    exactly as the full household's would (same purchases, same order, same shares), without
+    indexing every lot: a household of 100,000 lots has a few hundred in the window.
+    """
     settings = household.settings
     low = settings.as_of - timedelta(days=settings.wash_window_days)
     high = settings.as_of + timedelta(days=settings.wash_window_days)
-    bought = {group_of.get(lot.ticker, lot.ticker) for lot in household.lots if low <= lot.acquired <= high}
+    transactions = tuple(tx for tx in household.transactions if low <= tx.date <= high)
+    named = {(tx.account, tx.ticker, tx.lot_id) for tx in transactions if tx.lot_id}
+    if named:
+        lots = tuple(lot for lot in household.lots
+                     if low <= lot.acquired <= high or (lot.account, lot.ticker, lot.lot_id) in named)
+    else:
+        lots = tuple(lot for lot in household.lots if low <= lot.acquired <= high)
+    return replace(household, lots=lots, transactions=transactions)
+
+
+def _groups_near(near: Household, group_of: Mapping[str, str]) -> tuple[frozenset, frozenset]:
+    """Groups with a purchase, and groups with a sale, in the window (``near`` from
+    ``window_household``, whose lots named by a transaction may lie outside it)."""
+    settings = near.settings
+    low = settings.as_of - timedelta(days=settings.wash_window_days)
+    high = settings.as_of + timedelta(days=settings.wash_window_days)
+    bought = {group_of.get(lot.ticker, lot.ticker) for lot in near.lots if low <= lot.acquired <= high}
     sold = set()
-    for tx in household.transactions:
-        if low <= tx.date <= high:
-            (sold if tx.action is Action.SELL else bought).add(group_of.get(tx.ticker, tx.ticker))
+    for tx in near.transactions:
+        (sold if tx.action is Action.SELL else bought).add(group_of.get(tx.ticker, tx.ticker))
     return frozenset(bought), frozenset(sold)
 
 
@@ -155,7 +184,7 @@ class Ledger:
     """Working state of one plan as it is built (never shared, never an input)."""
 
     shares_left: dict[tuple[str, str], float]
-    lot_sold: dict[tuple[str, str, str], float]     # (account, ticker, lot id) -> shares sold so far
+    lot_sold: dict[tuple[str, str], dict[str, float]]   # (account, ticker) -> lot id -> shares sold so far
     cash: dict[str, float]                          # account -> $ free to spend (reserve kept)
     values: dict[str, float]                        # class -> $ after the trades so far
     gain_room: Optional[float]                      # $ of net gain still allowed (None: no limit)
@@ -177,11 +206,12 @@ class Ledger:
     def lots_left(self, book: Book, account: str, ticker: str) -> list[Lot]:
         """The position's open lots with the shares not yet sold by the plan."""
         lots = book.lots.get((account, ticker), ())
-        if not self.lot_sold:
+        sold_here = self.lot_sold.get((account, ticker))
+        if not sold_here:
             return list(lots)
         out = []
         for lot in lots:
-            sold = self.lot_sold.get((account, ticker, lot.lot_id), 0.0)
+            sold = sold_here.get(lot.lot_id, 0.0)
             if sold <= SHARE_TOL:
                 out.append(lot)
             elif lot.shares - sold > SHARE_TOL:

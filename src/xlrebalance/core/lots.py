@@ -114,7 +114,7 @@ def _mintax(lot: Lot, sale: Sale) -> tuple:
         bucket = 1 if long_term else 0          # losses: largest first (most negative gain)
     else:
         bucket = 3 if long_term else 4          # gains: smallest first
-    return (bucket, gain, *_tie(lot))
+    return (bucket, gain, lot.acquired, lot.lot_id)     # then ``_tie``, spelled out: once per lot
 
 
 def _taxrate(lot: Lot, sale: Sale) -> tuple:
@@ -162,6 +162,7 @@ def use_up(ordered: Sequence[Lot], shares: float, sale: Sale, unknown_basis_shar
     """
     uses: list[LotUse] = []
     left = shares
+    price, on = sale.price, sale.on
     for lot in ordered:
         if left <= SHARE_TOL:
             break
@@ -169,12 +170,24 @@ def use_up(ordered: Sequence[Lot], shares: float, sale: Sale, unknown_basis_shar
         if take <= SHARE_TOL:
             continue
         cost = lot.cost_basis if take >= lot.shares - SHARE_TOL else lot.basis_per_share * take
-        uses.append(LotUse(lot, take, take * sale.price, cost, lot_term(lot, sale)))
+        term = "LT" if on >= long_term_date(lot.acquired) else "ST"      # ``lot_term``
+        uses.append(_lot_use(lot, take, take * price, cost, term))
         left -= take
     if left > SHARE_TOL and unknown_basis_shares > SHARE_TOL:
         take = min(left, unknown_basis_shares)
-        uses.append(LotUse(None, take, take * sale.price, 0.0, "ST"))
+        uses.append(LotUse(None, take, take * price, 0.0, "ST"))
     return tuple(uses)
+
+
+_new, _set = object.__new__, object.__setattr__
+
+
+def _lot_use(lot: Lot, shares: float, proceeds: float, cost: float, term: str) -> LotUse:
+    """``LotUse(lot, shares, proceeds, cost, term)`` without the frozen-dataclass ``__init__``
+    (one ``object.__setattr__`` per field): a large sale relieves thousands of lots."""
+    use = _new(LotUse)
+    _set(use, "__dict__", {"lot": lot, "shares": shares, "proceeds": proceeds, "cost": cost, "term": term})
+    return use
 
 
 def select_lots(lots: Iterable[Lot], shares: float, method: LotMethod, sale: Sale,

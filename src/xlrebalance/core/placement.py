@@ -27,7 +27,6 @@ from .book import Book, Ledger
 from .model import MONEY_TOL, AccountType, AssetClassTarget
 from .tax import round_money
 from .selling import WASH_RISK, Order, buy_shares
-from .wash import loss_sale_in_window
 
 ROUNDING = "ROUNDING"
 
@@ -116,7 +115,8 @@ def _sold_elsewhere(ledger: Ledger, group: str) -> bool:
 def _wash_conflict(book: Book, ledger: Ledger, group: str) -> str:
     if group in ledger.loss_groups:
         return f"this plan sells {group} at a loss, so buying it would disallow that loss"
-    sold = loss_sale_in_window(book.household, group, book.settings.as_of) if group in book.groups_sold_near else None
+    # as ``wash.loss_sale_in_window``, from the book's index of the window only
+    sold = book.window_index.latest_loss_sale(group, book.settings.as_of) if group in book.groups_sold_near else None
     if sold is not None:
         return f"{group} was sold at a loss on {sold:%Y-%m-%d}; buying within 30 days would disallow that loss"
     return ""

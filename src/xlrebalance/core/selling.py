@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
+from operator import itemgetter
 from typing import Iterable, NamedTuple, Optional, Sequence
 
 from .book import Book, Ledger
 from .lots import LOT_ORDER, LotUse, Sale, format_shares, long_term_date, use_up
 from .model import MONEY_TOL, SHARE_TOL, Lot
 from .tax import round_money
-from .wash import purchase_in_window, wash_index
+from .wash import acquisition_order
 
 WASH_RISK = "WASH RISK"
 UNKNOWN_BASIS = "UNKNOWN BASIS"
@@ -53,11 +55,13 @@ class Order:
         """$ shares x price, rounded to cents: the amount the plan books for this trade."""
         return round_money(self.shares * self.price)
 
-    @property
+    # Computed once per order (the order is immutable): a sale of a large position can
+    # relieve thousands of lots, and the plan asks for its gains several times.
+    @cached_property
     def st_gain(self) -> float:
         return sum(u.gain for u in self.uses if u.term == "ST")
 
-    @property
+    @cached_property
     def lt_gain(self) -> float:
         return sum(u.gain for u in self.uses if u.term == "LT")
 
@@ -99,12 +103,13 @@ def apply(book: Book, ledger: Ledger, order: Order) -> None:
         ledger.bought_groups.add(group)
         return
     ledger.sold_groups[order.account].add(group)
+    lot_sold = ledger.lot_sold.setdefault(key, {})
     for use in order.uses:
         if use.lot is not None:
-            lot_key = (order.account, order.ticker, use.lot.lot_id)
-            ledger.lot_sold[lot_key] = ledger.lot_sold.get(lot_key, 0.0) + use.shares
-        if use.gain < -MONEY_TOL:
-            ledger.loss_groups.add(group)
+            lot_id = use.lot.lot_id
+            lot_sold[lot_id] = lot_sold.get(lot_id, 0.0) + use.shares
+    if any(use.gain < -MONEY_TOL for use in order.uses):
+        ledger.loss_groups.add(group)
     if book.is_taxable(order.account) and ledger.gain_room is not None:
         ledger.gain_room -= order.st_gain + order.lt_gain
 
@@ -137,6 +142,12 @@ class _Candidate(NamedTuple):
     shares: float
     risky: bool                 # a loss lot a purchase in the window would (partly) wash
     key: tuple
+    position: tuple[str, str]   # (account, ticker), one tuple shared by the position's candidates
+    price: float                # $ per share the sale gets
+    gain_ps: float              # $ gain per share (price - basis per share; price when unknown)
+
+
+_rank = itemgetter(5)
 
 
 @dataclass(frozen=True)
@@ -151,36 +162,38 @@ def sell_taxable(book: Book, ledger: Ledger, accounts: Sequence[str], asset_clas
     """Sell ``dollars`` of the class across taxable ``accounts``, least-tax lots first.
 
     The orders are returned, not applied: the caller applies the ones it keeps."""
-    ranked = sorted(_candidates(book, ledger, accounts, asset_class), key=lambda c: c.key)
+    ranked = sorted(_candidates(book, ledger, accounts, asset_class), key=_rank)
     wanted: dict[tuple[str, str], float] = {}
     limited: set[tuple[str, str]] = set()
     left, room, stopped = dollars, ledger.gain_room, None
+    budgeted = budget and room is not None
     for cand in ranked:
         if left <= MONEY_TOL:
             break
-        price = book.prices[cand.ticker]
+        price, gain_ps = cand.price, cand.gain_ps
         take = min(cand.shares, left / price)
-        gain_ps = price - (cand.lot.basis_per_share if cand.lot is not None else 0.0)
-        position = (cand.account, cand.ticker)
         if losses_only and gain_ps > -1e-9:
             stopped = LOSSES_ONLY
             continue
-        if budget and room is not None and gain_ps > 1e-9 and take * gain_ps > room:
+        if budgeted and gain_ps > 1e-9 and take * gain_ps > room:
             take = max(0.0, room / gain_ps)
-            stopped, limited = GAIN_BUDGET, limited | {position}
+            stopped = GAIN_BUDGET
+            limited.add(cand.position)
         if take > SHARE_TOL:
+            position = cand.position
             wanted[position] = wanted.get(position, 0.0) + take
             left -= take * price
             if room is not None:
                 room -= take * gain_ps
     unsold = left if stopped else 0.0
-    by_position: dict[tuple[str, str], list[_Candidate]] = {}
+    by_position: dict[tuple[str, str], list[_Candidate]] = {position: [] for position in wanted}
     for cand in ranked:
-        if (cand.account, cand.ticker) in wanted and not (losses_only and not _at_loss(book, cand)):
-            by_position.setdefault((cand.account, cand.ticker), []).append(cand)
+        eligible = by_position.get(cand.position)
+        if eligible is not None and not (losses_only and not _at_loss(cand)):
+            eligible.append(cand)
     orders = tuple(_position_order(book, ledger, position, asset_class, shares, purpose,
                                    up=position not in limited and not losses_only,
-                                   eligible=by_position.get(position, []), flag_budget=position in limited)
+                                   eligible=by_position[position], flag_budget=position in limited)
                    for position, shares in wanted.items())
     orders = tuple(o for o in orders if o is not None)
     return TaxableResult(orders, stopped, max(0.0, unsold))
@@ -188,47 +201,78 @@ def sell_taxable(book: Book, ledger: Ledger, accounts: Sequence[str], asset_clas
 
 def _candidates(book: Book, ledger: Ledger, accounts: Iterable[str], asset_class: str) -> list[_Candidate]:
     """Every open lot of the class in ``accounts``, keyed for the walk: washed loss lots and
-    gain lots about to turn long-term after the rest, unknown basis last, then the method."""
-    method = LOT_ORDER[book.settings.lot_method]
-    soon_days = book.settings.lt_soon_days
+    gain lots about to turn long-term after the rest, unknown basis last, then the method.
+
+    The hot loop of a large plan (one pass per lot): what is the same for a whole position
+    (price, sale, replacement shares of its group) is looked up once per position."""
+    settings = book.settings
+    method = LOT_ORDER[settings.lot_method]
+    soon_days = settings.lt_soon_days
     out: list[_Candidate] = []
+    add = out.append
     for account in accounts:
         for ticker in book.tickers_in.get((account, asset_class), ()):
-            sale = Sale.from_settings(book.prices[ticker], book.settings)
-            open_lots = ledger.lots_left(book, account, ticker)
-            for lot in open_lots:
-                gain_ps = sale.price - lot.cost_basis / lot.shares
-                lt_from = long_term_date(lot.acquired)
-                soon = gain_ps > 0 and sale.on < lt_from and (lt_from - sale.on).days <= soon_days
-                washable = _washable_shares(book, ledger, lot, sale) if gain_ps < 0 else 0.0
-                deferred = washable >= lot.shares - SHARE_TOL    # the whole loss would be washed
-                out.append(_Candidate(account, ticker, lot, lot.shares, washable > SHARE_TOL,
-                                      (0, deferred, soon, method(lot, sale))))
-            unknown = ledger.shares_left.get((account, ticker), 0.0) - sum(lot.shares for lot in open_lots)
+            price = book.prices[ticker]
+            sale = Sale.from_settings(price, settings)
+            on = sale.on
+            position = (account, ticker)
+            near = _replacements(book, ledger, ticker)
+            in_lots = 0.0
+            for lot in ledger.lots_left(book, account, ticker):
+                shares = lot.shares
+                in_lots += shares
+                gain_ps = price - lot.cost_basis / shares
+                soon = False
+                if gain_ps > 0:
+                    lt_from = long_term_date(lot.acquired)
+                    soon = on < lt_from and (lt_from - on).days <= soon_days
+                washable = min(shares, near[0] - near[1].get((lot.account, lot.lot_id), 0.0)) \
+                    if gain_ps < 0 and near is not None else 0.0
+                deferred = washable >= shares - SHARE_TOL    # the whole loss would be washed
+                # The rank (0, deferred, soon, method key), flattened: sorting flat tuples of
+                # 100,000 lots takes half the time of nested ones, in the same order (every
+                # key of one method has the same length).  Unknown basis ranks 4: after all.
+                key = (2 * deferred + soon, *method(lot, sale))
+                add(_new_candidate(_Candidate, (account, ticker, lot, shares, washable > SHARE_TOL, key, position,
+                                                price, gain_ps)))
+            unknown = ledger.shares_left.get(position, 0.0) - in_lots
             if unknown > SHARE_TOL:
-                out.append(_Candidate(account, ticker, None, unknown, False, (1, account, ticker)))
+                add(_Candidate(account, ticker, None, unknown, False, (4, account, ticker), position, price, price))
     return out
 
 
-def _at_loss(book: Book, cand: _Candidate) -> bool:
-    return cand.lot is not None and book.prices[cand.ticker] < cand.lot.basis_per_share - 1e-9
+#: ``_Candidate(...)`` without the named tuple's Python-level ``__new__`` (once per lot).
+_new_candidate = tuple.__new__
 
 
-def _washable_shares(book: Book, ledger: Ledger, lot: Lot, sale: Sale) -> float:
-    """Shares of this lot whose loss a purchase in the window (any account, past or planned,
-    other than the lot itself) would disallow if sold today: at most the replacement shares.
-    ``wash`` answers, once per group."""
-    group = book.group_of.get(lot.ticker, lot.ticker)
+def _at_loss(cand: _Candidate) -> bool:
+    return cand.lot is not None and cand.price < cand.lot.basis_per_share - 1e-9
+
+
+def _replacements(book: Book, ledger: Ledger, ticker: str) -> Optional[tuple[float, dict]]:
+    """(replacement shares, those shares by (account, lot id)) of the ticker's group bought
+    within the window, past or planned, any account; None when none can be.  ``wash``
+    answers, once per group (memo in the ledger)."""
+    group = book.group_of.get(ticker, ticker)
     if group not in book.groups_bought_near:
-        return 0.0
+        return None
     near = ledger.purchases_near.get(group)
-    if near is None:        # (all replacement shares, shares by (account, lot id))
-        found = wash_index(book.household).purchases_near(group, sale.on)
+    if near is None:
+        found = book.window_index.purchases_near(group, book.settings.as_of)
         own: dict[tuple[str, str], float] = {}
         for a in found:
             if a.lot_id is not None:
                 own[(a.account, a.lot_id)] = own.get((a.account, a.lot_id), 0.0) + a.shares
         near = ledger.purchases_near[group] = (sum(a.shares for a in found), own)
+    return near
+
+
+def _washable_shares(book: Book, ledger: Ledger, lot: Lot, sale: Sale) -> float:
+    """Shares of this lot whose loss a purchase in the window (any account, past or planned,
+    other than the lot itself) would disallow if sold today: at most the replacement shares."""
+    near = _replacements(book, ledger, lot.ticker)
+    if near is None:
+        return 0.0
     total, own = near
     return min(lot.shares, total - own.get((lot.account, lot.lot_id), 0.0))
 
@@ -248,7 +292,7 @@ def _position_order(book: Book, ledger: Ledger, position: tuple[str, str], asset
     risky = {c.lot.lot_id for c in eligible if c.risky and c.lot is not None}
     flags = []
     detail = ""
-    if any(u.lot is not None and u.lot.lot_id in risky and u.gain < -MONEY_TOL for u in uses):
+    if risky and any(u.lot is not None and u.lot.lot_id in risky and u.gain < -MONEY_TOL for u in uses):
         flags.append(WASH_RISK)
         detail = _wash_detail(book, ledger, uses, risky, sale)
     if any(u.lot is None for u in uses):
@@ -262,7 +306,8 @@ def _wash_detail(book: Book, ledger: Ledger, uses: Sequence[LotUse], risky: set,
     use = next(u for u in uses if u.lot is not None and u.lot.lot_id in risky and u.gain < -MONEY_TOL)
     lot = use.lot
     group = book.group_of.get(lot.ticker, lot.ticker)
-    buy = purchase_in_window(book.household, group, sale.on, exclude=(lot.account, lot.lot_id))
+    near = book.window_index.purchases_near(group, sale.on, exclude=(lot.account, lot.lot_id))
+    buy = max(near, key=acquisition_order) if near else None    # as ``wash.purchase_in_window``
     when = f"{buy.ticker} bought in {buy.account} on {buy.date:%Y-%m-%d}" if buy is not None else "a purchase"
     washed = min(use.shares, _washable_shares(book, ledger, lot, sale))
     return (f"the loss on up to {format_shares(washed)} sh of lot {lot.lot_id} would be disallowed "

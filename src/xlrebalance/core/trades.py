@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Mapping, Optional
 from .book import Book, Ledger, build_book, class_states
 from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
 from .drift import DriftReport, DriftRow, drift_report
+from .heap import collector_paused
 from .lots import describe_lots
 from .model import MONEY_TOL, Action, Household, Lot, TaxableSells, Trigger
 from .placement import ROUNDING, location_preference, place_buys
@@ -125,6 +126,12 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
     budget and the netted tax; by default replayed from Transactions (``realized.py``).
     ``ledger`` is that replay when the caller already has it.
     """
+    with collector_paused():    # a large household's plan builds tens of thousands of lot values
+        return _trade_list(household, realized, ledger)
+
+
+def _trade_list(household: Household, realized: Optional[tuple[float, float]],
+                ledger: Optional["TaxLedger"]) -> TradePlan:
     report = drift_report(household)
     lots, year_st, year_lt = _tax_view(household, ledger)
     book = build_book(household, report, lots)
