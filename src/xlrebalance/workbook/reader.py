@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 import python_calamine as calamine
 
+from ..core.heap import collector_paused
 from ..errors import WorkbookError
 from ..spec import layout, normalize_header
 
@@ -45,7 +46,8 @@ def read_tables(path: str | Path) -> WorkbookTables:
                             f"({', '.join(READABLE_SUFFIXES)})")
     book = _open(path)
     try:
-        return _collect(path, book)
+        with collector_paused():    # 100,000 rows become 100,000 lists, none freed while reading
+            return _collect(path, book)
     except calamine.CalamineError as exc:
         raise WorkbookError(f"{path.name}: cannot read the workbook ({_reason(exc)})") from exc
     finally:
@@ -102,7 +104,8 @@ def _table_names(book: calamine.CalamineWorkbook) -> Optional[list[str]]:
 def _from_table(book: calamine.CalamineWorkbook, name: str) -> tuple[list[list[Any]], int, str]:
     """An Excel Table: its header names, then its data rows (cached values)."""
     table = book.get_table_by_name(name)
-    rows = [list(table.columns)] + [list(r) for r in table.to_python()]
+    rows = table.to_python()            # fresh lists, ours to keep: not copied again
+    rows.insert(0, list(table.columns))
     start = table.start
     header_row = start[0] if start else 1   # start is the first data cell, 0-based
     return rows, header_row, table.sheet
@@ -113,5 +116,5 @@ def _from_sheet(book: calamine.CalamineWorkbook, sheet_name: str) -> Optional[tu
     grid = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     for index, row in enumerate(grid):
         if any(value not in (None, "") for value in row):
-            return [list(r) for r in grid[index:]], index + 1, sheet_name
+            return grid[index:], index + 1, sheet_name     # fresh lists from calamine: not copied
     return None
