@@ -27,6 +27,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from functools import cached_property
 from datetime import date, timedelta
 from typing import Iterator, Optional, Union
@@ -170,12 +171,13 @@ class _Portion:
 class _Position:
     """One acquisition (an open lot, a sold lot, a past buy or reinvestment)."""
 
-    __slots__ = ("key", "account", "ticker", "group", "acquired", "source", "portions", "taxable")
+    __slots__ = ("key", "account", "ticker", "group", "acquired", "source", "portions", "taxable", "spent")
 
     def __init__(self, key, account, ticker, group, acquired, source, taxable):
         self.key, self.account, self.ticker, self.group = key, account, ticker, group
         self.acquired, self.source, self.taxable = acquired, source, taxable
         self.portions: list[_Portion] = []
+        self.spent = False   # every portion has replaced a loss: nothing left to match
 
 
 # --- the replay ------------------------------------------------------------------------
@@ -191,12 +193,13 @@ def _replay(household: Household) -> TaxLedger:
     settings = household.settings
     as_of, window = settings.as_of, timedelta(days=settings.wash_window_days)
     issues: list[Issue] = []
+    lots = household.lots
     sold_ids = {tx.lot_id for tx in household.transactions if tx.action is Action.SELL and tx.lot_id}
-    named = {_lot_key(lot): lot for lot in household.lots if lot.lot_id in sold_ids}
+    named = {_lot_key(lot): lot for lot in lots if lot.lot_id in sold_ids} if sold_ids else {}
     sales = _sales_in_order(household, named, issues)
     horizon = _quiet_horizon(sales, window)
-    tracked = {(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots
-               if lot.acquired >= horizon or lot.lot_id in sold_ids}   # not quiet
+    loud = [n for n, lot in enumerate(lots) if lot.acquired >= horizon or lot.lot_id in sold_ids]  # not quiet
+    tracked = {_lot_key(lots[n]): lots[n] for n in loud}
     positions = _build_positions(household, tracked, sales)
     index = _GroupIndex(positions.values(), as_of, household.account_map())
     rows: list[RealizedRow] = []
@@ -211,7 +214,7 @@ def _replay(household: Household) -> TaxLedger:
         sale_rows = _realize(tx, position, pieces, index, window, issues, terms)
         (rows if tx.date.year == as_of.year else prior).extend(sale_rows)
     issues.extend(_planned_washes(household, rows))
-    holdings = _open_lots(household.lots, horizon, sold_ids, positions)
+    holdings = _open_lots(lots, loud, positions)
     return TaxLedger(tuple(rows), holdings, _totals(rows, household), tuple(issues), tuple(prior))
 
 
@@ -267,17 +270,20 @@ def _wash(tx, position, pieces, proceeds, index, window, issues) -> tuple[float,
     for candidate in index.near(position.group, tx.date, window):
         if needed <= SHARE_TOL:
             break
-        if candidate is position:
+        if candidate is position or candidate.spent:
             continue
         status = None
+        spent = True
         for portion in list(candidate.portions):
-            if needed <= SHARE_TOL:
-                break
             if portion.replaced:
                 continue
+            if needed <= SHARE_TOL:
+                spent = False
+                break
             taken = portion if portion.shares <= needed + SHARE_TOL else portion.split(needed)
             if taken is not portion:
                 candidate.portions.insert(candidate.portions.index(portion), taken)
+                spent = False   # the rest of the portion is still free
             taken.replaced = True
             amount = loss_per_share * taken.shares
             needed -= taken.shares
@@ -288,6 +294,7 @@ def _wash(tx, position, pieces, proceeds, index, window, issues) -> tuple[float,
                 taken.holding_from = candidate.acquired - timedelta(days=held_days)
             else:
                 permanent += amount
+        candidate.spent = spent   # spent candidates are skipped by later sales, as nothing would match
         if status is WashStatus.POSSIBLY_PERMANENT:
             issues.append(Issue(
                 "WASH_POSSIBLY_PERMANENT",
@@ -307,17 +314,34 @@ class _GroupIndex:
         for position in positions:
             if position.acquired <= as_of:
                 by_group[position.group].append(position)
-        self.items = {g: sorted(items, key=lambda p: (p.acquired, p.account, str(p.key)))
-                      for g, items in by_group.items()}
-        self.dates = {g: [p.acquired for p in items] for g, items in self.items.items()}
+        self.items = {g: _in_acquisition_order(items) for g, items in by_group.items()}
         self.accounts = accounts
 
     def near(self, group: str, on: date, window: timedelta) -> list[_Position]:
         items = self.items.get(group)
         if not items:
             return []
-        dates = self.dates[group]
-        return items[bisect.bisect_left(dates, on - window):bisect.bisect_right(dates, on + window)]
+        return items[bisect.bisect_left(items, on - window, key=_ACQUIRED):
+                     bisect.bisect_right(items, on + window, key=_ACQUIRED)]
+
+
+_ACQUIRED = attrgetter("acquired")
+_ACQUIRED_IN = attrgetter("acquired", "account")
+
+
+def _in_acquisition_order(positions: list[_Position]) -> list[_Position]:
+    """Sorted by (acquired, account, str(key)).  The key's text is built only for the few
+    positions that share a date and an account (for all of them it was most of the sort)."""
+    ordered = sorted(positions, key=_ACQUIRED_IN)
+    if len(set(map(_ACQUIRED_IN, ordered))) == len(ordered):
+        return ordered
+    tied_from = 0
+    for n in range(1, len(ordered) + 1):
+        if n == len(ordered) or _ACQUIRED_IN(ordered[n]) != _ACQUIRED_IN(ordered[tied_from]):
+            if n - tied_from > 1:   # a run sharing date and account: stable, as the full key would be
+                ordered[tied_from:n] = sorted(ordered[tied_from:n], key=lambda p: str(p.key))
+            tied_from = n
+    return ordered
 
 
 # --- building the positions ---------------------------------------------------------
@@ -406,7 +430,7 @@ def _build_positions(household: Household, tracked: dict, sales: list[Transactio
     for key, lot in open_lots.items():  # open shares last: sold-earliest shares replace first
         positions[key].portions.append(_Portion(lot.shares, lot.cost_basis, lot.acquired))
     bought_ids = {tx.lot_id for tx in household.transactions if tx.action is not Action.SELL and tx.lot_id}
-    quiet_named = {_lot_key(lot) for lot in household.lots if lot.lot_id in bought_ids}
+    quiet_named = {_lot_key(lot) for lot in household.lots if lot.lot_id in bought_ids} if bought_ids else set()
     quiet_named.difference_update(tracked)
     for tx in household.transactions:
         if tx.action is Action.SELL or tx.date > as_of:
@@ -433,18 +457,22 @@ def _add_purchase(tx: Transaction, positions: dict, new) -> None:
             position.portions.append(_Portion(rest, basis * rest / tx.shares, tx.date))
 
 
-def _open_lots(lots, horizon: date, sold_ids: set, positions: dict) -> tuple[Union[Lot, OpenLot], ...]:
-    """Open lots in the Lots table's order, then taxable past buys and reinvestments not in Lots."""
+def _open_lots(lots: tuple[Lot, ...], loud: list[int], positions: dict) -> tuple[Union[Lot, OpenLot], ...]:
+    """Open lots in the Lots table's order, then taxable past buys and reinvestments not in Lots.
+
+    ``loud`` are the positions in ``lots`` of the lots the replay tracked, in order; the
+    quiet ones between them pass through unchanged, copied a run at a time."""
     found: list = []
     shown = set()
-    for lot in lots:
-        if lot.acquired < horizon and lot.lot_id not in sold_ids:   # quiet: unchanged
-            found.append(lot)
-            continue
-        key = _lot_key(lot)
+    quiet_from = 0
+    for n in loud:
+        found.extend(lots[quiet_from:n])
+        quiet_from = n + 1
+        key = _lot_key(lots[n])
         if key not in shown:   # a Lot ID listed twice is one lot
             shown.add(key)
             found.extend(_position_lots(positions[key]))
+    found.extend(lots[quiet_from:])
     for key, position in positions.items():
         if position.source != "lot" and position.taxable:  # past buys not in Lots; IRA ones are noise
             found.extend(_position_lots(position))

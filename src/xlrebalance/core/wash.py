@@ -364,7 +364,7 @@ def _purchases_by_group(household: Household) -> dict[str, list[int]]:
         by_group[group_of(ticker, ticker)].append(seq)
     # Only a Buy/Reinvest row with a Lot ID can be an open lot: key just the lots it could name.
     bought_ids = {tx.lot_id for tx in transactions if tx.action is not Action.SELL and tx.lot_id}
-    lot_keys = {(lot.account, lot.ticker, lot.lot_id) for lot in lots if lot.lot_id in bought_ids}
+    lot_keys = {(lot.account, lot.ticker, lot.lot_id) for lot in lots if lot.lot_id in bought_ids} if bought_ids else ()
     for seq, tx in enumerate(transactions, start=_first_row(household)):
         if tx.action is Action.SELL or (tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in lot_keys):
             continue
