@@ -172,6 +172,19 @@ def test_ranked_by_estimated_saving():
     assert ranked == ["ST-small", "LT-big", "B1"]
 
 
+def test_equal_savings_are_ranked_by_loss_then_account_ticker_and_lot():
+    lots = [
+        Lot("Spouse brokerage", "VXUS", "S1", date(2024, 5, 1), 100, 7000.0),  # LT $2,000 -> $400
+        Lot("Brokerage", "VXUS", "B2", date(2024, 5, 1), 100, 7000.0),         # the same saving
+        Lot("Brokerage", "VXUS", "B1", date(2024, 5, 1), 100, 7000.0),         # the same saving
+        Lot("Brokerage", "BND", "N1", date(2024, 5, 1), 100, 9000.0),          # LT $2,000 -> $400
+        Lot("Brokerage", "VXUS", "ST", date(2026, 6, 1), 100, 6000.0),         # ST $1,000 -> $400
+        Lot("Brokerage", "VXUS", "top", date(2024, 5, 1), 100, 8000.0),        # LT $3,000 -> $600
+    ]
+    ranked = [c.lot_id for c in harvest_candidates(household(lots)).candidates]
+    assert ranked == ["top", "N1", "B1", "B2", "S1", "ST"]
+
+
 def test_missing_price_is_a_warning():
     lot = Lot("Brokerage", "ZZZ", "Z1", date(2024, 5, 1), 10, 3000.0)
     result = harvest_candidates(household([lot]))
