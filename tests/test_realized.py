@@ -472,6 +472,17 @@ def test_a_lot_is_never_its_own_replacement(total, partial_sales):
     assert all(o.wash_adjustment == 0 for o in ledger.open_lots)
 
 
+def test_replacements_bought_the_same_day_in_one_account_are_matched_by_lot_id():
+    bought = date(2026, 6, 5)
+    lots = [lot("B", bought, 5, 100.0), lot("A", bought, 5, 100.0), lot("C", bought, 5, 100.0, account="Spouse brokerage")]
+    loss = sale(date(2026, 6, 1), 5, 50.0, "S1", date(2025, 1, 2), 100.0)   # $50 loss on 5 shares
+    ledger = tax_ledger(household(date(2026, 12, 31), lots, [loss]))
+    assert ledger.rows[0].disallowed_loss == pytest.approx(50)
+    assert open_lot(ledger, "A").wash_adjustment == pytest.approx(50)
+    assert open_lot(ledger, "B").wash_adjustment == 0
+    assert open_lot(ledger, "C").wash_adjustment == 0
+
+
 def test_rows_without_lot_ids_mix_with_lots_bought_the_same_day():
     same_day = date(2026, 5, 20)
     no_id = Transaction(date(2026, 6, 1), "Brokerage", "X", Action.SELL, 5, price=8.0,

@@ -253,6 +253,20 @@ def test_status_comes_from_the_replacements_matched_first():
     assert wash_check(h, "VXUS", SALE_DAY, 150, exclude=("Joint brokerage", "L1")).status is WashStatus.PERMANENT
 
 
+def test_purchases_of_one_day_are_matched_by_account_then_lot_name():
+    day = SALE_DAY - timedelta(days=3)
+    lots = [Lot("Spouse brokerage", "VXUS", "A", day, 10, 500.0),
+            Lot("Joint brokerage", "VXUS", "B", day, 10, 500.0),
+            Lot("Joint brokerage", "VXUS", "A", day, 10, 500.0),
+            Lot("Joint brokerage", "VXUS", "C", day - timedelta(days=1), 10, 500.0)]
+    h = household([OLD_LOT, *lots], [buy(day, account="Joint brokerage")])
+    check = wash_check(h, "VXUS", SALE_DAY, 100, exclude=("Joint brokerage", "L1"))
+    assert [(a.account, a.ref) for a in check.conflicts] == [
+        ("Joint brokerage", "C"), ("Joint brokerage", "A"), ("Joint brokerage", "B"),
+        ("Joint brokerage", f"Buy {day.isoformat()}"), ("Spouse brokerage", "A")]
+    assert wash_check(h, "VXUS", SALE_DAY, 15, exclude=("Joint brokerage", "L1")).conflicts == check.conflicts[:2]
+
+
 def test_results_follow_a_new_household_not_a_stale_index():
     first = household(transactions=[buy(SALE_DAY)])
     assert purchase_in_window(first, "VXUS", SALE_DAY) is not None
