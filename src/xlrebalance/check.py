@@ -228,15 +228,24 @@ def _columns(function: str) -> tuple[str, ...]:
 def _section(function: str, method: Callable[[], Any]) -> Section:
     frame = method()
     columns = tuple(str(c) for c in frame.columns)
-    rows = tuple(tuple(plain(v) for v in row) for row in frame.itertuples(index=False, name=None))
+    rows = tuple(tuple(map(plain, row)) for row in frame.itertuples(index=False, name=None))
     totals = tuple((label, plain(amount)) for label, amount in frame.attrs.get("totals", {}).items())
     return Section(function, columns, rows, totals=totals)
+
+
+#: Cell types returned as they are (exact types: a subclass takes the long way below).
+_AS_IS = frozenset({str, int, bool, date})
 
 
 def plain(value: Any) -> Any:
     """A DataFrame cell as a plain JSON-able Python value (NaN/NaT -> None, Timestamp -> date)."""
     if value is None:
         return None
+    kind = value.__class__      # the common cells first: a harvest list has tens of thousands
+    if kind is float:
+        return None if math.isnan(value) or math.isinf(value) else value
+    if kind in _AS_IS:
+        return value
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):   # numpy scalars
         value = value.item()
     if isinstance(value, float):

@@ -198,7 +198,7 @@ def select_lots(lots: Iterable[Lot], shares: float, method: LotMethod, sale: Sal
 
 def describe_lots(uses: Iterable[LotUse]) -> str:
     """'L1 (12 sh), L3 (4 sh)': the lots a sale relieves, for the trade list."""
-    return ", ".join(f"{u.lot_id} ({format_shares(u.shares)} sh)" for u in uses)
+    return ", ".join([f"{u.lot_id} ({format_shares(u.shares)} sh)" for u in uses])
 
 
 def format_shares(shares: float) -> str:

@@ -167,20 +167,18 @@ def sell_taxable(book: Book, ledger: Ledger, accounts: Sequence[str], asset_clas
     limited: set[tuple[str, str]] = set()
     left, room, stopped = dollars, ledger.gain_room, None
     budgeted = budget and room is not None
-    for cand in ranked:
+    for _, _, _, shares, _, _, position, price, gain_ps in ranked:
         if left <= MONEY_TOL:
             break
-        price, gain_ps = cand.price, cand.gain_ps
-        take = min(cand.shares, left / price)
+        take = min(shares, left / price)
         if losses_only and gain_ps > -1e-9:
             stopped = LOSSES_ONLY
             continue
         if budgeted and gain_ps > 1e-9 and take * gain_ps > room:
             take = max(0.0, room / gain_ps)
             stopped = GAIN_BUDGET
-            limited.add(cand.position)
+            limited.add(position)
         if take > SHARE_TOL:
-            position = cand.position
             wanted[position] = wanted.get(position, 0.0) + take
             left -= take * price
             if room is not None:
@@ -289,7 +287,7 @@ def _position_order(book: Book, ledger: Ledger, position: tuple[str, str], asset
     unknown = sum(c.shares for c in eligible if c.lot is None)
     uses = use_up(lots, count, sale, unknown)
     count = sum(u.shares for u in uses)
-    risky = {c.lot.lot_id for c in eligible if c.risky and c.lot is not None}
+    risky = {c.lot.lot_id for c in eligible if c.risky}     # (unknown basis is never risky)
     flags = []
     detail = ""
     if risky and any(u.lot is not None and u.lot.lot_id in risky and u.gain < -MONEY_TOL for u in uses):

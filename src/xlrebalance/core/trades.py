@@ -26,7 +26,7 @@ rounded to cents in one place, ``to_trade``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional, Sequence
 
 from .book import Book, Ledger, build_book, class_states
 from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
@@ -153,7 +153,7 @@ def _trade_list(household: Household, realized: Optional[tuple[float, float]],
     return _finish(work, plan, realized_st, realized_lt)
 
 
-def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None) -> tuple[tuple[Lot, ...], float, float]:
+def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None) -> tuple[Sequence[Lot], float, float]:
     """The lots to sell from, at their wash-adjusted basis with the holding period tacked
     after a wash sale (as OPEN_LOTS shows them), and this year's realized (ST, LT) gains."""
     if not any(tx.action is Action.SELL for tx in household.transactions):
@@ -161,9 +161,9 @@ def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None) -> tup
     from .realized import tax_ledger
 
     ledger = ledger or tax_ledger(household)
-    lots = tuple(item if isinstance(item, Lot) else
-                 Lot(item.account, item.ticker, item.lot_id, item.holding_from, item.shares, item.cost_basis)
-                 for item in ledger.holdings)
+    lots = [item if isinstance(item, Lot) else
+            Lot(item.account, item.ticker, item.lot_id, item.holding_from, item.shares, item.cost_basis)
+            for item in ledger.holdings]
     return lots, ledger.totals.st, ledger.totals.lt
 
 
