@@ -133,6 +133,8 @@ def stage_times(path: Path) -> dict[str, tuple[float, float]]:
     portfolio.decision()
     portfolio.drift()
     lap("drift and trigger")
+    portfolio.tax_ledger()
+    lap("replay: realized gains (shared by the answers)")
     for method in ("trade_list", "harvest_candidates", "realized_gains"):
         try:
             getattr(portfolio, method)()
@@ -195,7 +197,8 @@ def main() -> None:
     try:
         path = bench_one(folder, args.lots, args.repeat)
         bench_readers(path, args.repeat)
-        bench_many(folder, args.clients)
+        if args.clients > 0:
+            bench_many(folder, args.clients)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
