@@ -1,6 +1,7 @@
 """Harvest candidates: thresholds, term, replacement, wash status and ranking."""
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
@@ -183,6 +184,13 @@ def test_equal_savings_are_ranked_by_loss_then_account_ticker_and_lot():
     ]
     ranked = [c.lot_id for c in harvest_candidates(household(lots)).candidates]
     assert ranked == ["top", "N1", "B1", "B2", "S1", "ST"]
+
+
+def test_candidates_are_whole_values():
+    lots = [BASE_LOT, Lot("Brokerage", "BND", "B1", date(2026, 6, 1), 100, 8200.0)]
+    for candidate in harvest_candidates(household(lots)).candidates:
+        assert set(vars(candidate)) == {f.name for f in fields(candidate)}
+        assert type(candidate)(**vars(candidate)) == candidate
 
 
 def test_missing_price_is_a_warning():

@@ -9,6 +9,7 @@ Published examples:
 """
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
@@ -481,6 +482,16 @@ def test_replacements_bought_the_same_day_in_one_account_are_matched_by_lot_id()
     assert open_lot(ledger, "A").wash_adjustment == pytest.approx(50)
     assert open_lot(ledger, "B").wash_adjustment == 0
     assert open_lot(ledger, "C").wash_adjustment == 0
+
+
+def test_rows_and_open_lots_are_whole_values():
+    bought = date(2026, 6, 5)
+    lots = [lot("A", bought, 5, 100.0), lot("B", date(2020, 1, 2), 5, 100.0)]
+    loss = sale(date(2026, 6, 1), 5, 50.0, "S1", date(2025, 1, 2), 100.0)
+    ledger = tax_ledger(household(date(2026, 12, 31), lots, [loss]))
+    for value in (*ledger.rows, *ledger.open_lots):
+        assert set(vars(value)) == {f.name for f in fields(value)}
+        assert type(value)(**vars(value)) == value
 
 
 def test_rows_without_lot_ids_mix_with_lots_bought_the_same_day():

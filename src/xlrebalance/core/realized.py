@@ -121,7 +121,9 @@ _new, _set = object.__new__, object.__setattr__
 def _value(cls, **fields):
     """``cls(**fields)`` for a frozen dataclass given every one of its fields, without the
     generated ``__init__`` (one ``object.__setattr__`` per field, about twice the cost): a
-    large household's replay and harvest list make tens of thousands of rows."""
+    large household's replay and harvest list make tens of thousands of rows.  Only for
+    classes without ``__post_init__``; a field left out would read the class default, so
+    the tests check every field is set."""
     instance = _new(cls)
     _set(instance, "__dict__", fields)
     return instance
