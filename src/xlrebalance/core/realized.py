@@ -209,8 +209,12 @@ def _replay(household: Household) -> TaxLedger:
     terms = _Terms()
     for sale_no, tx in enumerate(sales):
         position = positions[_sale_key(tx, sale_no)]
-        pieces = [p for p in position.portions if p.sale == sale_no]
-        position.portions = [p for p in position.portions if p.sale != sale_no]
+        portions = position.portions
+        if len(portions) == 1 and portions[0].sale == sale_no:   # a sold lot's only block
+            pieces, position.portions = portions, []
+        else:
+            pieces = [p for p in portions if p.sale == sale_no]
+            position.portions = [p for p in portions if p.sale != sale_no]
         if not position.taxable:
             continue
         sale_rows = _realize(tx, position, pieces, index, window, issues, terms)
@@ -241,32 +245,34 @@ def _planned_washes(household: Household, rows: list[RealizedRow]) -> list[Issue
 
 def _realize(tx, position, pieces, index, window, issues, terms) -> list[RealizedRow]:
     """The rows of one taxable sale: one per holding term of the shares it relieved."""
-    by_term: dict[str, list] = defaultdict(list)
-    for piece in pieces:
-        by_term[terms(piece.holding_from, tx.date)].append(piece)
+    if len(pieces) == 1:
+        by_term = {terms(pieces[0].holding_from, tx.date): pieces}
+    else:
+        by_term = defaultdict(list)
+        for piece in pieces:
+            by_term[terms(piece.holding_from, tx.date)].append(piece)
     rows = []
     for term, group in by_term.items():
         shares = sum(p.shares for p in group)
         proceeds = tx.price * shares
         basis = sum(p.basis + p.adjustment for p in group)
         gain = proceeds - basis
+        held_from = min(p.holding_from for p in group)
         disallowed = permanent = 0.0
         if gain < -MONEY_TOL:
-            disallowed, permanent = _wash(tx, position, group, proceeds, index, window, issues)
+            loss_per_share = (basis - proceeds) / shares
+            disallowed, permanent = _wash(tx, position, shares, loss_per_share, held_from, index, window, issues)
         rows.append(_value(
             RealizedRow, date=tx.date, account=tx.account, ticker=tx.ticker, lot_id=tx.lot_id or "",
             shares=shares, proceeds=proceeds, cost_basis=basis, gain=gain, term=term,
-            disallowed_loss=disallowed, permanent_loss=permanent,
-            holding_from=min(p.holding_from for p in group), row=tx.row,
+            disallowed_loss=disallowed, permanent_loss=permanent, holding_from=held_from, row=tx.row,
         ))
     return rows
 
 
-def _wash(tx, position, pieces, proceeds, index, window, issues) -> tuple[float, float]:
-    """Match a loss against replacement shares; returns ($ disallowed, $ of it permanent)."""
-    shares = sum(p.shares for p in pieces)
-    loss_per_share = (sum(p.basis + p.adjustment for p in pieces) - proceeds) / shares
-    sold_from = min(p.holding_from for p in pieces)
+def _wash(tx, position, shares, loss_per_share, sold_from, index, window, issues) -> tuple[float, float]:
+    """Match the loss on ``shares`` (held since ``sold_from``) against replacement shares;
+    returns ($ disallowed, $ of it permanent)."""
     held_days = (tx.date - sold_from).days
     needed, disallowed, permanent = shares, 0.0, 0.0
     for candidate in index.near(position.group, tx.date, window):
@@ -290,7 +296,7 @@ def _wash(tx, position, pieces, proceeds, index, window, issues) -> tuple[float,
             amount = loss_per_share * taken.shares
             needed -= taken.shares
             disallowed += amount
-            status = status or replacement_status(index.accounts.get(candidate.account))
+            status = status or index.status(candidate.account)
             if candidate.taxable:
                 taken.adjustment += amount
                 taken.holding_from = candidate.acquired - timedelta(days=held_days)
@@ -317,7 +323,12 @@ class _GroupIndex:
             if position.acquired <= as_of:
                 by_group[position.group].append(position)
         self.items = {g: _in_acquisition_order(items) for g, items in by_group.items()}
-        self.accounts = accounts
+        self._status = {name: replacement_status(account) for name, account in accounts.items()}
+
+    def status(self, account: str) -> WashStatus:
+        """What a replacement bought in ``account`` does to a washed loss (wash.replacement_status)."""
+        status = self._status.get(account)
+        return status if status is not None else replacement_status(None)
 
     def near(self, group: str, on: date, window: timedelta) -> list[_Position]:
         items = self.items.get(group)
@@ -484,6 +495,8 @@ def _open_lots(lots: tuple[Lot, ...], loud: list[int], positions: dict) -> tuple
 def _position_lots(position: _Position) -> list[OpenLot]:
     """One row per holding period of a position's open shares (a wash sale splits a lot)."""
     portions = position.portions
+    if not portions:   # a lot sold whole
+        return []
     if len(portions) == 1 and portions[0].sale is None:  # the common case: one untouched block
         only = portions[0]
         if only.shares <= SHARE_TOL:
