@@ -116,7 +116,7 @@ def _harvest(household: Household, ledger: TaxLedger) -> HarvestList:
         found.append(_value(
             HarvestCandidate, account=account, ticker=ticker, lot_id=lot_id, shares=shares,
             cost_basis=basis, value=shares * price, loss=loss, loss_pct=loss / basis, term=term,
-            replacement=replacement, wash=index.check(group, as_of, shares, exclude=(account, lot_id)),
+            replacement=replacement, wash=index.check(group, as_of, shares, (account, lot_id)),
             est_tax_saving=saving, holding_from=holding_from,
         ))
         savings.append(saving)

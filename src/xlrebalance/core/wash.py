@@ -254,8 +254,10 @@ class WashIndex:
         if not near:
             return WashCheck(WashStatus.CLEAR, on, on)
         count, needed = 0, shares
-        while count < len(near) and needed > SHARE_TOL:   # replacements matched, in order
-            needed -= near[count][4]
+        for entry in near:   # replacements matched, in order
+            if needed <= SHARE_TOL:
+                break
+            needed -= entry[4]
             count += 1
         key = (group, on, count)
         if shared:
