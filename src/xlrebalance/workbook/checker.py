@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from datetime import date, datetime, time, timedelta
 from difflib import get_close_matches
 from operator import itemgetter
 from pathlib import Path
@@ -258,8 +257,9 @@ def implausible_values(tables: Mapping[str, Any], header_rows: Optional[Mapping[
         watched = {i: c for i, key in enumerate(header) for c in spec.columns
                    if c.key == key and c.type in _MAGNITUDE_TYPES}
         first = rows_at.get(normalize_header(name), 1)
+        shortest = min(map(len, data)) if watched else 0
         found = sorted((offset, order, value, column) for order, (i, column) in enumerate(watched.items())
-                       for offset, value in _huge_cells(data, i))
+                       for offset, value in _huge_cells(data, i, shortest))
         for offset, _, value, column in found:     # row by row, columns in table order
             issues.append(Issue("huge_number", f"'{column.name}' is {value:.4g}, too large to be a real "
                                 f"{'share count' if column.type == 'shares' else 'amount'}; check the cell "
@@ -268,25 +268,19 @@ def implausible_values(tables: Mapping[str, Any], header_rows: Optional[Mapping[
     return issues
 
 
-_PLAIN_NUMBERS = (int, float)
-#: Cell types python-calamine gives that are never a number to check (bool is not a number here).
-_NEVER_NUMBERS = {str, type(None), bool, date, datetime, time, timedelta}
-
-
-def _huge_cells(data: Sequence[Sequence[Any]], i: int) -> list[tuple[int, Any]]:
+def _huge_cells(data: Sequence[Sequence[Any]], i: int, shortest: int) -> list[tuple[int, Any]]:
     """(offset, value) of the data rows (offset 1 = first row after the header) whose cell
     ``i`` is a number (int or float, not bool) of magnitude at least ``HUGE``.
 
-    One comprehension per column instead of a test per cell: 100,000 lots are 200,000 cells,
-    almost never huge.  ``value >= HUGE or value <= -HUGE`` is ``abs(value) >= HUGE`` (NaN is
-    neither); a value of any other class (a subclass of int or float) gets the full test."""
-    if len(data) > 1 and min(map(len, data[1:])) > i:
-        values = list(map(itemgetter(i), data))
-    else:
-        values = [row[i] if i < len(row) else None for row in data]
+    One comprehension per column instead of a loop over every cell: 100,000 lots are
+    200,000 cells, almost never huge.  A float strictly between -HUGE and HUGE is skipped at
+    once; every other value (NaN, ints, text, dates...) gets the full test."""
+    values = list(map(itemgetter(i), data)) if i < shortest else [row[i] if i < len(row) else None for row in data]
     values[0] = None                # the header
-    found = [(offset, value) for offset, value in enumerate(values)
-             if value.__class__ in _PLAIN_NUMBERS and (value >= HUGE or value <= -HUGE)
-             or value.__class__ not in _NEVER_NUMBERS and value.__class__ not in _PLAIN_NUMBERS
-             and isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= HUGE]
-    return found
+    low, high = -HUGE, HUGE
+    return [(offset, value) for offset, value in enumerate(values)
+            if not (value.__class__ is float and low < value < high) and _is_huge(value)]
+
+
+def _is_huge(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= HUGE
