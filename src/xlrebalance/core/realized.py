@@ -323,6 +323,7 @@ class _GroupIndex:
             if position.acquired <= as_of:
                 by_group[position.group].append(position)
         self.items = {g: _in_acquisition_order(items) for g, items in by_group.items()}
+        self.dates = {g: [p.acquired for p in items] for g, items in self.items.items()}
         self._status = {name: replacement_status(account) for name, account in accounts.items()}
 
     def status(self, account: str) -> WashStatus:
@@ -334,11 +335,10 @@ class _GroupIndex:
         items = self.items.get(group)
         if not items:
             return []
-        return items[bisect.bisect_left(items, on - window, key=_ACQUIRED):
-                     bisect.bisect_right(items, on + window, key=_ACQUIRED)]
+        dates = self.dates[group]
+        return items[bisect.bisect_left(dates, on - window):bisect.bisect_right(dates, on + window)]
 
 
-_ACQUIRED = attrgetter("acquired")
 _ACQUIRED_IN = attrgetter("acquired", "account")
 
 
