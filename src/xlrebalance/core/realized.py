@@ -197,10 +197,14 @@ def _replay(household: Household) -> TaxLedger:
     issues: list[Issue] = []
     lots = household.lots
     sold_ids = {tx.lot_id for tx in household.transactions if tx.action is Action.SELL and tx.lot_id}
-    named = {_lot_key(lot): lot for lot in lots if lot.lot_id in sold_ids} if sold_ids else {}
+    # One pass over the lots finds those a sale names and every lot that could be loud
+    # (bought after the earliest sale's window opens); the rest are quiet whatever sales are usable.
+    earliest = _earliest_window(household, window)
+    maybe = [n for n, lot in enumerate(lots) if lot.acquired >= earliest or lot.lot_id in sold_ids]
+    named = {_lot_key(lots[n]): lots[n] for n in maybe if lots[n].lot_id in sold_ids}
     sales = _sales_in_order(household, named, issues)
     horizon = _quiet_horizon(sales, window)
-    loud = [n for n, lot in enumerate(lots) if lot.acquired >= horizon or lot.lot_id in sold_ids]  # not quiet
+    loud = [n for n in maybe if lots[n].acquired >= horizon or lots[n].lot_id in sold_ids]  # not quiet
     tracked = {_lot_key(lots[n]): lots[n] for n in loud}
     positions = _build_positions(household, tracked, sales)
     index = _GroupIndex(positions.values(), as_of, household.account_map())
@@ -407,6 +411,19 @@ def _sale_key(tx: Transaction, sale_no: int) -> tuple:
 
 def _lot_key(lot: Lot) -> tuple:
     return (lot.account, lot.ticker, lot.lot_id)
+
+
+def _earliest_window(household: Household, window: timedelta) -> date:
+    """No later than ``_quiet_horizon``: the window's start for the earliest Sell row that
+    could be replayed (dated by the as-of date)."""
+    as_of = household.settings.as_of
+    dates = [tx.date for tx in household.transactions if tx.action is Action.SELL and tx.date <= as_of]
+    if not dates:
+        return date.max
+    try:
+        return min(dates) - window
+    except OverflowError:
+        return date.min
 
 
 def _quiet_horizon(sales: list[Transaction], window: timedelta) -> date:
