@@ -137,7 +137,8 @@ def acquisitions(household: Household) -> tuple[Acquisition, ...]:
     lot and is not listed twice.
     """
     source = _source_lookup(household)
-    in_table_order = sorted((seq, group) for group, seqs in _purchases_by_group(household).items() for seq in seqs)
+    in_table_order = sorted((seq, group) for group, seqs in _purchases_by_group(household).items()
+                            for seq in seqs)
     found = [_to_acquisition(source(seq), group) for seq, group in in_table_order]
     return tuple(sorted(found, key=acquisition_order))
 
@@ -166,10 +167,9 @@ class WashIndex:
     Built once from a household (``wash_index``); its answers never change afterwards (a
     memo only saves repeated work).  Each group keeps its purchases' dates (as day numbers,
     ``date.toordinal``) in order and the ``seq`` of each (it numbers the open lot or
-    Transactions row, see ``_source_lookup``); a
-    window lookup makes light entries ``(date, account, lot name, seq, shares)`` of the few
-    purchases in the window, and they become ``Acquisition`` values only when an answer
-    names them.
+    Transactions row, see ``_source_lookup``); a window lookup makes light entries ``(date,
+    account, lot name, seq, shares)`` of the few purchases in the window, and they become
+    ``Acquisition`` values only when an answer names them.
 
     Why so lean: sorting 100,000 seqs by day number alone (small ints compare fastest) is a
     fraction of the work of sorting 100,000 entries, and stored entries would be 100,000 more
@@ -447,10 +447,10 @@ def _loss_sale_dates(household: Household) -> dict[str, list[date]]:
     groups = _group_lookup(household)
     untaxed = {name for name, account in household.account_map().items() if account.type.tax_advantaged}
     sells = [tx for tx in household.transactions if tx.action is Action.SELL]
-    unpriced_ids = {tx.lot_id for tx in sells if tx.cost_basis is None}
+    no_basis_ids = {tx.lot_id for tx in sells if tx.cost_basis is None}
     # only a sale without a Cost basis looks up its lot: key just the lots it could name
-    lots = ({(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots if lot.lot_id in unpriced_ids}
-            if unpriced_ids else None)
+    lots = ({(lot.account, lot.ticker, lot.lot_id): lot for lot in household.lots if lot.lot_id in no_basis_ids}
+            if no_basis_ids else None)
     dates: dict[str, list[date]] = defaultdict(list)
     for tx in sells:
         if tx.account not in untaxed and is_loss_sale(tx, lots):
