@@ -109,7 +109,15 @@ def bench_one(folder: Path, lots: int, repeat: int) -> Path:
 
 
 def stage_times(path: Path) -> dict[str, tuple[float, float]]:
-    """Where one check's time goes, stage by stage (the same calls ``check_workbook`` makes)."""
+    """Where one check's time goes, stage by stage (the same calls ``check_workbook`` makes,
+    under the same collector pause)."""
+    from xlrebalance.core.heap import collector_paused
+
+    with collector_paused():
+        return _stage_times(path)
+
+
+def _stage_times(path: Path) -> dict[str, tuple[float, float]]:
     from xlrebalance.portfolio import Portfolio
     from xlrebalance.workbook import checker
 
