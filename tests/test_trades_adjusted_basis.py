@@ -27,3 +27,21 @@ def test_a_replacement_lot_is_sold_at_its_adjusted_basis():
     assert sells[0].lots.startswith("L2")
     assert sells[0].st_gain == pytest.approx(-500.0)
     assert sells[0].lt_gain == pytest.approx(0.0)
+
+
+def test_a_past_buy_that_is_not_in_lots_is_not_sold_from():
+    # OPEN_LOTS shows a past Buy row that is not in Lots as an open lot, but Holdings counts
+    # only the Lots table's shares: the plan sells from those and never oversells a position.
+    household = make(
+        [account("Brokerage", cash=0.0)], {("Brokerage", "VTI"): 150.0, ("Brokerage", "BND"): 100.0},
+        {"US Stocks": 0.5, "Bonds": 0.5},
+        lots=[lot("Brokerage", "VTI", "L1", "2024-01-10", 150.0, 80.0),
+              lot("Brokerage", "BND", "B1", "2024-01-10", 100.0, 50.0)],
+        transactions=[tx("2026-06-01", "Brokerage", "VTI", "Sell", 50.0, 100.0, cost_basis=6000.0, lot_id="L0",
+                         acquired="2026-03-01"),
+                      tx("2026-11-17", "Brokerage", "VTI", "Buy", 10.0, 100.0)],
+        taxable_sells=TaxableSells.ALLOWED,
+    )
+    sells = [t for t in trade_list(household).trades if t.action == "SELL"]
+    assert sells and all(t.lots.startswith("L1") and "Buy" not in t.lots for t in sells)
+    assert sum(t.shares for t in sells if t.ticker == "VTI") <= 150.0

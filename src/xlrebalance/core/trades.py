@@ -161,9 +161,11 @@ def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None) -> tup
     from .realized import tax_ledger
 
     ledger = ledger or tax_ledger(household)
+    # Only the Lots table's lots are sold from (Holdings counts their shares); a past Buy row
+    # that is not in Lots shows in OPEN_LOTS, but the plan does not sell shares it cannot see.
     lots = [item if isinstance(item, Lot) else
             Lot(item.account, item.ticker, item.lot_id, item.holding_from, item.shares, item.cost_basis)
-            for item in ledger.holdings]
+            for item in ledger.holdings if isinstance(item, Lot) or item.source == "lot"]
     return lots, ledger.totals.st, ledger.totals.lt
 
 
