@@ -247,12 +247,12 @@ def test_fast_built_values_equal_their_dataclass():
     from dataclasses import fields
 
     from xlrebalance.core.model import Holding, Lot, Price, Security
-    from xlrebalance.tables import _make
+    from xlrebalance.core.heap import build
 
     for cls, values in [(Holding, ("A", "VTI", 1.0, 2)), (Security, ("VTI", "US", "G", None)),
                         (Price, ("VTI", 1.0, "USD", None, "", "", 3)),
                         (Lot, ("A", "VTI", "L1", date(2026, 1, 2), 1.0, 2.0, 4))]:
-        made = _make(cls, **dict(zip([f.name for f in fields(cls)], values)))
+        made = build(cls, **dict(zip([f.name for f in fields(cls)], values)))
         assert made == cls(*values) and hash(made) == hash(cls(*values)) and repr(made) == repr(cls(*values))
         with pytest.raises(Exception):
             made.ticker = "X"

@@ -19,7 +19,7 @@ from .core.model import (
 from .core.model import Action
 from .settings import parse_settings
 from .spec import TableSpec, layout, normalize_header
-from .core.heap import collector_paused
+from .core.heap import build, collector_paused
 from .core.staleness import price_issues
 from .validate import cross_check
 
@@ -77,18 +77,6 @@ class TableRows:
                     self.problem("blank_cell", f"'{col.name}' is blank; fill it in or delete the row.",
                                  self.rows[index], col.name)
         return values
-
-
-_new, _set = object.__new__, object.__setattr__
-
-
-def _make(cls, **values):
-    """A frozen dataclass instance from all of its fields by name, without the generated
-    ``__init__`` (which sets each field through ``object.__setattr__``): the tables of a
-    large household make thousands of these per recalculation.  Equal to ``cls(**values)``."""
-    instance = _new(cls)
-    _set(instance, "__dict__", values)
-    return instance
 
 
 def to_rows(data: TableInput) -> list[list]:
@@ -237,7 +225,7 @@ def _securities(t: TableRows) -> tuple[Security, ...]:
                       r, "Ticker", ticker=ticker)
             continue
         seen.add(ticker)
-        out.append(_make(Security, ticker=ticker, asset_class=asset_class, wash_group=(group or "").upper(),
+        out.append(build(Security, ticker=ticker, asset_class=asset_class, wash_group=(group or "").upper(),
                          replacement=replacement))
     return tuple(out)
 
@@ -257,7 +245,7 @@ def _holdings(t: TableRows) -> tuple[Holding, ...]:
                       "are added together.", r, "Ticker", Severity.WARNING, ticker=ticker, account=account)
             shares += merged[key].shares
             r = merged[key].row
-        merged[key] = _make(Holding, account=account, ticker=ticker, shares=shares, row=r)
+        merged[key] = build(Holding, account=account, ticker=ticker, shares=shares, row=r)
     return tuple(merged.values())
 
 
@@ -278,7 +266,7 @@ def _lots(t: TableRows) -> tuple[Lot, ...]:
                       r, "Lot ID", ticker=ticker, account=account)
             continue
         seen.add((account, lot_id))
-        out.append(_make(Lot, account=account, ticker=ticker, lot_id=lot_id, acquired=acquired, shares=shares,
+        out.append(build(Lot, account=account, ticker=ticker, lot_id=lot_id, acquired=acquired, shares=shares,
                          cost_basis=basis, row=r))
     return tuple(out)
 
@@ -320,7 +308,7 @@ def _prices(t: TableRows) -> tuple[Price, ...]:
                       ticker=ticker)
             continue
         seen.add(ticker)
-        out.append(_make(Price, ticker=ticker, price=price, currency=currency or "USD", as_of=as_of,
+        out.append(build(Price, ticker=ticker, price=price, currency=currency or "USD", as_of=as_of,
                          source=source or "", status=status or "", row=r))
     return tuple(out)
 

@@ -25,10 +25,10 @@ from datetime import date, timedelta
 from math import isnan
 from typing import Optional
 
-from .heap import collector_paused
+from .heap import build, collector_paused
 from .holding import term as holding_term
 from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Severity
-from .realized import OpenLot, TaxLedger, _value, tax_ledger
+from .realized import OpenLot, TaxLedger, tax_ledger
 from .tax import rate
 from .wash import WashCheck, WashStatus, wash_index
 
@@ -113,7 +113,7 @@ def _harvest(household: Household, ledger: TaxLedger) -> HarvestList:
         group, replacement = tickers[ticker]
         lot_id = lot.lot_id
         saving = loss * term_rate
-        found.append(_value(
+        found.append(build(
             HarvestCandidate, account=account, ticker=ticker, lot_id=lot_id, shares=shares,
             cost_basis=basis, value=shares * price, loss=loss, loss_pct=loss / basis, term=term,
             replacement=replacement, wash=index.check(group, as_of, shares, (account, lot_id)),

@@ -32,7 +32,7 @@ from functools import cached_property
 from datetime import date, timedelta
 from typing import Iterator, Optional, Union
 
-from .heap import collector_paused
+from .heap import build, collector_paused
 from .holding import anniversary as holding_anniversary
 from .model import MONEY_TOL, SHARE_TOL, Action, Household, Issue, Lot, Severity, Transaction
 from .tax import LONG_TERM, SHORT_TERM, RealizedTotals, year_totals
@@ -113,20 +113,6 @@ class TaxLedger:
         shares and cost_basis (adjusted)."""
         for item in self.holdings:
             yield item, (item.holding_from if isinstance(item, OpenLot) else item.acquired)
-
-
-_new, _set = object.__new__, object.__setattr__
-
-
-def _value(cls, **fields):
-    """``cls(**fields)`` for a frozen dataclass given every one of its fields, without the
-    generated ``__init__`` (one ``object.__setattr__`` per field, about twice the cost): a
-    large household's replay and harvest list make tens of thousands of rows.  Only for
-    classes without ``__post_init__``; a field left out would read the class default, so
-    the tests check every field is set."""
-    instance = _new(cls)
-    _set(instance, "__dict__", fields)
-    return instance
 
 
 class _Terms:
@@ -266,7 +252,7 @@ def _realize(tx, position, pieces, index, window, issues, terms) -> list[Realize
         if gain < -MONEY_TOL:
             loss_per_share = (basis - proceeds) / shares
             disallowed, permanent = _wash(tx, position, shares, loss_per_share, held_from, index, window, issues)
-        rows.append(_value(
+        rows.append(build(
             RealizedRow, date=tx.date, account=tx.account, ticker=tx.ticker, lot_id=tx.lot_id or "",
             shares=shares, proceeds=proceeds, cost_basis=basis, gain=gain, term=term,
             disallowed_loss=disallowed, permanent_loss=permanent, holding_from=held_from, row=tx.row,
@@ -518,7 +504,7 @@ def _position_lots(position: _Position) -> list[OpenLot]:
         only = portions[0]
         if only.shares <= SHARE_TOL:
             return []
-        return [_value(OpenLot, account=position.account, ticker=position.ticker,
+        return [build(OpenLot, account=position.account, ticker=position.ticker,
                        lot_id=lot_label(position.key[2], position.source, position.acquired),
                        acquired=position.acquired, holding_from=only.holding_from, shares=only.shares,
                        cost_basis=only.basis + only.adjustment, wash_adjustment=only.adjustment,
@@ -531,7 +517,7 @@ def _position_lots(position: _Position) -> list[OpenLot]:
             sums[1] += portion.basis
             sums[2] += portion.adjustment
     lot_id = lot_label(position.key[2], position.source, position.acquired)
-    return [_value(OpenLot, account=position.account, ticker=position.ticker, lot_id=lot_id,
+    return [build(OpenLot, account=position.account, ticker=position.ticker, lot_id=lot_id,
                    acquired=position.acquired, holding_from=start, shares=shares,
                    cost_basis=basis + adjustment, wash_adjustment=adjustment, source=position.source)
             for start, (shares, basis, adjustment) in sorted(by_start.items())]
