@@ -45,3 +45,22 @@ def test_a_past_buy_that_is_not_in_lots_is_not_sold_from():
     sells = [t for t in trade_list(household).trades if t.action == "SELL"]
     assert sells and all(t.lots.startswith("L1") and "Buy" not in t.lots for t in sells)
     assert sum(t.shares for t in sells if t.ticker == "VTI") <= 150.0
+
+
+def test_the_plan_is_the_same_in_every_process():
+    # sums over the set of tradable classes once followed the set's hash order, so fractional
+    # share counts differed in their last digits between Python processes
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    benchmarks = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    code = (f"import sys; sys.path.insert(0, {benchmarks!r}); from dataclasses import replace; "
+            "from bench_trades import household; from xlrebalance.core.trades import trade_list; "
+            "h = household(6, 60, 600); h = replace(h, settings=replace(h.settings, whole_shares=False)); "
+            "print(repr([t.row() for t in trade_list(h).rows()]))")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in (1, 2, 3)}
+    assert len(outputs) == 1 and "BUY" in outputs.pop()

@@ -163,13 +163,13 @@ def class_states(book: Book, report: DriftReport) -> tuple[dict[str, ClassState]
     targets = {t.asset_class: t for t in household.targets}
     invest = sum(book.budget.values())
     values = {r.asset_class: r.value for r in report.rows}
-    tradable_value = sum(values.get(c, 0.0) for c in book.tradable)
+    tradable_value = sum(values.get(c, 0.0) for c in sorted(book.tradable))  # a fixed order: same float sum in every process
     investable = max(0.0, tradable_value + invest)
     if report.cash_included:
         total = report.total + sum(a.cash_flow for a in household.accounts)
     else:
         total = report.total + invest
-    target_sum = sum(targets[c].target for c in book.tradable) or 1.0
+    target_sum = sum(targets[c].target for c in sorted(book.tradable)) or 1.0
     states = {}
     for c in sorted(book.tradable):
         goal = targets[c].target / target_sum * investable
