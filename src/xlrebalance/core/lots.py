@@ -28,6 +28,7 @@ from functools import lru_cache
 from datetime import date
 from typing import Callable, Iterable, Optional, Sequence
 
+from .heap import build
 from .holding import long_term_from
 from .model import SHARE_TOL, Lot, LotMethod, Settings
 
@@ -179,15 +180,9 @@ def use_up(ordered: Sequence[Lot], shares: float, sale: Sale, unknown_basis_shar
     return tuple(uses)
 
 
-_new, _set = object.__new__, object.__setattr__
-
-
 def _lot_use(lot: Lot, shares: float, proceeds: float, cost: float, term: str) -> LotUse:
-    """``LotUse(lot, shares, proceeds, cost, term)`` without the frozen-dataclass ``__init__``
-    (one ``object.__setattr__`` per field): a large sale relieves thousands of lots."""
-    use = _new(LotUse)
-    _set(use, "__dict__", {"lot": lot, "shares": shares, "proceeds": proceeds, "cost": cost, "term": term})
-    return use
+    """``LotUse(...)`` through ``heap.build``: a large sale relieves thousands of lots."""
+    return build(LotUse, lot=lot, shares=shares, proceeds=proceeds, cost=cost, term=term)
 
 
 def select_lots(lots: Iterable[Lot], shares: float, method: LotMethod, sale: Sale,
