@@ -48,3 +48,16 @@ def test_ticker_and_text():
     assert cells.parse_ticker(" vti ") == ("VTI", None)
     assert cells.parse_text(7.0) == ("7", None)              # an ID typed as a number
     assert cells.parse_text("  Joint   Taxable ") == ("Joint Taxable", None)
+
+
+SAMPLES = [None, "", "  ", " vti ", "a  b", "x\ty", "a\u00a0b", "line\nbreak", 7.0, 3, float("nan"), float("inf"),
+           True, False, "60%", "$1,234.50", "(12.5)", datetime(2026, 3, 15, 10, 0), date(2026, 3, 15), 46096.0,
+           "2026-03-15", "TRUE", "no", pd.NaT, pd.Timestamp("2026-03-15")]
+
+
+@pytest.mark.parametrize("kind", sorted(cells.PARSERS))
+def test_a_whole_column_parses_as_its_cells_do(kind):
+    values, problems = cells.parse_column(kind, SAMPLES)
+    one_by_one = [cells.PARSERS[kind](raw) for raw in SAMPLES]
+    assert values == [value for value, _ in one_by_one]
+    assert problems == [(i, problem) for i, (_, problem) in enumerate(one_by_one) if problem]

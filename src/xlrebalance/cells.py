@@ -37,7 +37,7 @@ def is_blank(raw: Any) -> bool:
 
 def parse_number(raw: Any) -> Parsed:
     """A plain number; "60%" -> 0.6, "$1,234.50" -> 1234.5, "(12.5)" -> -12.5."""
-    if raw is None:
+    if is_blank(raw):  # None, NaN, NaT, empty or spaces-only text
         return None, None
     if isinstance(raw, bool):
         return None, f"expected a number, found {raw!r}"
@@ -107,7 +107,7 @@ def parse_date(raw: Any) -> Parsed:
 
 
 def parse_bool(raw: Any) -> Parsed:
-    if raw is None:
+    if is_blank(raw):  # None, NaN, NaT, empty or spaces-only text
         return None, None
     if isinstance(raw, bool):
         return raw, None
@@ -128,7 +128,7 @@ def parse_bool(raw: Any) -> Parsed:
 
 def parse_text(raw: Any) -> Parsed:
     """Text as typed, trimmed; a whole-number float (an ID typed as 7) becomes "7"."""
-    if raw is None:
+    if is_blank(raw):  # None, NaN, NaT, empty or spaces-only text
         return None, None
     if isinstance(raw, float):
         if math.isnan(raw):
@@ -180,19 +180,23 @@ _NUMBER_KINDS = {"number", "money", "shares", "fraction"}
 
 
 def _fast_values(kind: str, raws: list) -> list:
-    """The common cases of ``kind`` in one comprehension; ``_SLOW`` marks cells to parse one by one."""
+    """The common cases of ``kind`` in one comprehension; ``_SLOW`` marks cells to parse one by
+    one.  A blank (None) cell is None in every kind, as the single-cell parsers say; text with
+    any white space but single ASCII spaces (``isprintable`` is False for tabs, newlines and
+    other separators) goes the slow way, which folds it."""
     if kind in _NUMBER_KINDS:
-        return [r if type(r) is float and -_INF < r < _INF else _SLOW for r in raws]
+        return [r if type(r) is float and -_INF < r < _INF else (None if r is None else _SLOW) for r in raws]
     if kind == "ticker":
-        return [(t if (t := r.strip().upper()) and " " not in t else _SLOW) if type(r) is str else _SLOW
-                for r in raws]
+        return [(t if (t := r.strip().upper()) and " " not in t and t.isprintable() else _SLOW) if type(r) is str
+                else (None if r is None else _SLOW) for r in raws]
     if kind in ("text", "account"):
-        return [(t if (t := r.strip()) and "  " not in t and "\n" not in t and "\t" not in t else _SLOW)
-                if type(r) is str else _SLOW for r in raws]
+        return [(t if (t := r.strip()) and "  " not in t and t.isprintable() else _SLOW)
+                if type(r) is str else (None if r is None else _SLOW) for r in raws]
     if kind == "date":
-        return [r.date() if type(r) is datetime else (r if type(r) is date else _SLOW) for r in raws]
+        return [r.date() if type(r) is datetime else (r if type(r) is date else (None if r is None else _SLOW))
+                for r in raws]
     if kind == "bool":
-        return [r if r is True or r is False else _SLOW for r in raws]
+        return [r if r is True or r is False else (None if r is None else _SLOW) for r in raws]
     return [_SLOW] * len(raws)
 
 
