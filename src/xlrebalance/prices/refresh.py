@@ -29,6 +29,7 @@ from ..core.staleness import (
     stale_price_issues,
 )
 from ..spec import layout, normalize_header
+from ..cells import parse_number
 from ..tables import parse_household, to_rows
 from .source import FetchResult, PriceSource, ProgressCallback, normalize_ticker, unique_tickers
 
@@ -168,17 +169,6 @@ def _header_index(header: Sequence[Any]) -> dict[str, int]:
     return {name: keys[normalize_header(name)] for name in _columns() if normalize_header(name) in keys}
 
 
-def _number(value: Any) -> Optional[float]:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    try:
-        return float(str(value).replace(",", "").replace("$", "").strip())
-    except ValueError:
-        return None
-
-
 def _when(value: Any) -> Optional[date]:
     if isinstance(value, (date, datetime)):
         return value
@@ -216,7 +206,7 @@ def prices_from_table(table: Sequence[Sequence[Any]], *, header_row: int = 1) ->
     for n, values in enumerate(table[1:], start=header_row + 1):
         ticker = _text(cell(values, "Ticker"))
         rows.append(Price(
-            ticker=normalize_ticker(ticker) if ticker else "", price=_number(cell(values, "Price")),
+            ticker=normalize_ticker(ticker) if ticker else "", price=parse_number(cell(values, "Price"))[0],
             currency=_text(cell(values, "Currency")) or "USD", as_of=_when(cell(values, "As of")),
             source=_text(cell(values, "Source")), status=_text(cell(values, "Status")), row=n,
         ))
