@@ -22,14 +22,13 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from .core.heap import collector_paused
 from .core.model import Issue, Severity
-from .errors import InputError, WorkbookError
+from .errors import EXIT_INVALID, EXIT_OK, EXIT_REBALANCE, InputError, WorkbookError
 from .portfolio import Portfolio
 from .spec import layout, normalize_header
 from .workbook import checker
 
 #: Version of the JSON document ``CheckResult.to_dict`` returns; bump on any breaking change.
 SCHEMA_VERSION = 1
-EXIT_OK, EXIT_REBALANCE, EXIT_INVALID = 0, 1, 2
 #: The answer tables besides DRIFT, in the order they are shown: (registry function, JSON key).
 SECTIONS = (("TRADE_LIST", "trades"), ("HARVEST_CANDIDATES", "harvest_candidates"),
             ("REALIZED_GAINS", "realized_gains"))

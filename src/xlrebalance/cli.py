@@ -7,28 +7,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
-from .errors import InputError, XlrebalanceError
-
-if TYPE_CHECKING:   # pandas and the engine load only for the commands that compute (new stays fast)
-    import pandas as pd
-
-    from .portfolio import Portfolio
-
-EXIT_OK, EXIT_REBALANCE, EXIT_INVALID = 0, 1, 2
-
+# pandas and the engine load inside the commands that compute, so `new` starts fast
+from .errors import EXIT_INVALID, EXIT_OK, InputError, XlrebalanceError
 
 
 def print_issues(issues, stream=None) -> None:
     stream = stream or sys.stdout
     for issue in issues:
         print(f"  {issue}", file=stream)
-
-
-def _section(title: str, body: str) -> None:
-    print(f"\n== {title} ==")
-    print(body)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -101,10 +89,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _progress_bar(done: int, total: int, width: int = 30) -> None:
-    filled = width * done // max(total, 1)
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} tickers", end="", file=sys.stderr,
-          flush=True)
+def _progress_bar(done: int, total: int) -> None:
+    from .check_text import progress_text
+
+    print("\r" + progress_text(done, total, "tickers"), end="", file=sys.stderr, flush=True)
 
 
 def cmd_prices(args: argparse.Namespace) -> int:
@@ -132,16 +120,15 @@ def cmd_prices(args: argparse.Namespace) -> int:
                                       progress=_progress_bar if show else None)
     if show:
         print(file=sys.stderr)
-    import pandas as pd
+    from .check_text import table_text
 
-    table = pd.DataFrame([[p.ticker, "" if p.price is None else f"{p.price:,.4f}", p.currency,
-                           "" if p.as_of is None else f"{excel_time(p.as_of):%Y-%m-%d %H:%M}", p.source,
-                           p.status] for p in rows if p.ticker],
-                         columns=["Ticker", "Price", "Currency", "As of", "Source", "Status"])
-    print(table.to_string(index=False) if not table.empty else "(no tickers)")
+    print(table_text(["Ticker", "Price", "Currency", "As of", "Source", "Status"], [
+        [p.ticker, "" if p.price is None else f"{p.price:,.4f}", p.currency,
+         "" if p.as_of is None else f"{excel_time(p.as_of):%Y-%m-%d %H:%M}", p.source, p.status]
+        for p in rows if p.ticker], max_width=200) if any(p.ticker for p in rows) else "(no tickers)")
     hidden = [w for w in warnings if w.column != "Status"]  # the Status column already says it
     if hidden:
-        _section("Warnings", "\n".join(f"  {w}" for w in hidden))
+        print("\n== Warnings ==\n" + "\n".join(f"  {w}" for w in hidden))
     if args.csv:
         print(f"Wrote {write_csv(rows, args.csv)}")
     print("The workbook was not changed; press Refresh prices in Excel to update it.", file=sys.stderr)

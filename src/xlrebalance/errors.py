@@ -6,6 +6,10 @@ answer wrong.  The CLI and the Excel functions turn these into readable messages
 """
 from __future__ import annotations
 
+#: The command line's exit codes: ran fine; a rebalance is needed (with --fail-on-rebalance);
+#: invalid input.
+EXIT_OK, EXIT_REBALANCE, EXIT_INVALID = 0, 1, 2
+
 
 class XlrebalanceError(Exception):
     """Base class for every error this package raises on purpose."""
