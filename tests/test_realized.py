@@ -390,8 +390,14 @@ def test_totals_net_deduction_carry_forward_and_gain_budget():
     assert totals.deductible_loss == pytest.approx(3000)
     assert totals.carry_forward == pytest.approx(1000)
     assert totals.gain_budget_left == pytest.approx(9000)
+    # the -4,000 net loss is short-term (ST -5,000 against LT +1,000): $3,000 deducted, the
+    # other $1,000 carries to next year as short-term (Pub 550 Capital Loss Carryover Worksheet)
+    assert (totals.carry_forward_st, totals.carry_forward_lt) == (pytest.approx(1000), 0)
+    # the deduction is valued at the household's flat ST rate: -3,000 x 40% = -1,200
+    assert totals.est_tax == pytest.approx(-1200)
     labels = [label for label, _ in totals.as_rows()]
-    assert labels == ["ST", "LT", "Net", "Deductible loss", "Carry-forward", "Gain budget left"]
+    assert labels == ["ST", "LT", "Net", "Deductible loss", "Carry-forward", "Carry-forward ST",
+                      "Carry-forward LT", "Gain budget left", "Est. tax"]
 
 
 # --- invariants -----------------------------------------------------------------------
@@ -524,8 +530,10 @@ def test_portfolio_realized_gains_and_open_lots_on_the_sample_household():
     assert bool(by_ticker.loc["IXUS", "Permanent"]) is True
     assert by_ticker.loc["SCHB", "Allowed gain"] == 4000
     totals = realized.attrs["totals"]
-    assert list(totals) == ["ST", "LT", "Net", "Deductible loss", "Carry-forward", "Gain budget left"]
+    assert list(totals) == ["ST", "LT", "Net", "Deductible loss", "Carry-forward", "Carry-forward ST",
+                            "Carry-forward LT", "Gain budget left", "Est. tax"]
     assert totals["Net"] == 4000 and totals["Gain budget left"] == 16000
+    assert totals["Est. tax"] == 952   # $4,000 LT gain x the default 23.8% LT rate
     assert pf.realized_totals()["Permanent loss"] == 1000
     open_lots = pf.open_lots()
     assert list(open_lots.columns) == list(layout().function("OPEN_LOTS").columns)

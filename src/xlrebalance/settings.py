@@ -22,10 +22,13 @@ FIELDS = {
     "Wash window days": "wash_window_days", "Next IPS review": "next_ips_review",
     "Long-term soon days": "lt_soon_days", "Stale price days": "stale_price_days",
     "SpecID lots": "spec_id_lots",
+    "ST loss carryforward": "st_loss_carryforward", "LT loss carryforward": "lt_loss_carryforward",
+    "Filing status": "filing_status", "Taxable income": "taxable_income",
 }
 _CHOICE_TYPES = {
     "review_cadence": model.Cadence, "trigger": model.Trigger, "band_rule": model.BandRule,
     "rebalance_to": model.RebalanceTo, "lot_method": model.LotMethod, "taxable_sells": model.TaxableSells,
+    "filing_status": model.FilingStatus,
 }
 _INT_FIELDS = {"wash_window_days", "lt_soon_days", "stale_price_days"}
 

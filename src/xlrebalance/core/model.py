@@ -208,6 +208,15 @@ class TaxableSells(str, enum.Enum):
     NEVER = "Never"
 
 
+class FilingStatus(str, enum.Enum):
+    """The return's filing status: it sets the loss deduction limit, the brackets and NIIT."""
+
+    SINGLE = "Single"
+    JOINT = "Married filing jointly"
+    SEPARATE = "Married filing separately"
+    HEAD_OF_HOUSEHOLD = "Head of household"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The Investment Policy Statement's knobs. Defaults are DESIGN.md's."""
@@ -235,6 +244,10 @@ class Settings:
     lt_soon_days: int = 30
     stale_price_days: int = 3
     spec_id_lots: tuple[str, ...] = ()
+    st_loss_carryforward: float = 0.0   # $ short-term capital loss carried in from last year (>= 0)
+    lt_loss_carryforward: float = 0.0   # $ long-term capital loss carried in from last year (>= 0)
+    filing_status: FilingStatus = FilingStatus.SINGLE
+    taxable_income: Optional[float] = None  # $ ordinary taxable income this year; None = flat rates
 
 
 @dataclass(frozen=True)
