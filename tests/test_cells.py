@@ -61,3 +61,42 @@ def test_a_whole_column_parses_as_its_cells_do(kind):
     one_by_one = [cells.PARSERS[kind](raw) for raw in SAMPLES]
     assert values == [value for value, _ in one_by_one]
     assert problems == [(i, problem) for i, (_, problem) in enumerate(one_by_one) if problem]
+
+
+# ---------------------------------------------------------------------------------------
+# Finite, plausible numbers whatever the cell type; error values are never blanks
+
+@pytest.mark.parametrize("raw", ["1e308", "1e400", "-1e400", "1e13", 1e13, 1e300, "$2,000,000,000,000", "(1e15)",
+                                 10**400])
+def test_numbers_too_large_are_refused_typed_as_numbers_or_text(raw):
+    from xlrebalance.cells import HugeNumber
+
+    value, problem = cells.parse_number(raw)
+    assert value is None and isinstance(problem, HugeNumber) and problem.code == "huge_number"
+
+
+@pytest.mark.parametrize("kind", ["number", "money", "shares", "fraction"])
+def test_the_column_fast_path_refuses_the_same_numbers(kind):
+    values, problems = cells.parse_column(kind, [1.5, 1e12, "1e400", -1e13, None, "#N/A"])
+    assert values == [1.5, None, None, None, None, None]
+    assert [i for i, _ in problems] == [1, 2, 3, 5]
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", " #n/a "])
+@pytest.mark.parametrize("parse", [cells.parse_number, cells.parse_date, cells.parse_bool, cells.parse_text,
+                                   cells.parse_ticker, lambda raw: cells.parse_choice(raw, ("Taxable", "Roth"))])
+def test_every_parser_reports_an_error_value_and_never_reads_it_as_blank(parse, error):
+    value, problem = parse(error)
+    assert value is None
+    assert problem is not None and problem.code == "error_value"
+    assert error.strip().upper() in problem and "fix the formula" in problem
+
+
+@pytest.mark.parametrize("kind", ["text", "account", "ticker", "date", "bool"])
+def test_error_values_take_the_slow_path_in_every_column_kind(kind):
+    values, problems = cells.parse_column(kind, ["#N/A"])
+    assert values == [None] and problems and problems[0][1].code == "error_value"
+
+
+def test_text_that_only_starts_with_a_hash_is_text():
+    assert cells.parse_text("#1 account") == ("#1 account", None)

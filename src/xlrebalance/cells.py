@@ -1,10 +1,15 @@
 """Cell values as Excel, xlwings, calamine or pandas hand them over -> typed Python values.
 
 Each parser returns ``(value, problem)``: ``problem`` is None when the cell parsed, else a
-short phrase saying what is wrong and what to type instead.  Blank cells give ``(None, None)``.
+short phrase saying what is wrong and what to type instead (a ``Problem``, whose ``code`` is
+the Issue code it becomes).  Blank cells give ``(None, None)``.
 Accepted forms: numbers (floats, ints), text such as "60%", "$1,234.50", "(1,234.50)",
 " vti "; dates as date/datetime/Timestamp, Excel serial numbers (1900 system) or text
 ("2026-03-15", "3/15/2026", "15-Mar-2026").
+
+A cell showing an Excel error (``#N/A``, ``#REF!``...: the reader and xlwings hand it over
+as that text) is never a blank nor a value: every parser reports it.  Every number, typed
+as a number or as text, must be finite and smaller than ``HUGE`` in size.
 """
 from __future__ import annotations
 
@@ -20,6 +25,52 @@ _TRUE = {"true", "yes", "y", "1", "x"}
 _FALSE = {"false", "no", "n", "0"}
 
 Parsed = tuple[Any, Optional[str]]
+
+#: A number at or beyond this size is no amount, share count or rate a portfolio has: a
+#: typing, unit or paste error.
+HUGE = 1e12
+#: The error values Excel shows in a cell (what xlwings' ``err_to_str`` and the reader give).
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+                          "#PYTHON!", "#EXTERNAL!"})
+
+
+class Problem(str):
+    """A parser's problem phrase; ``code`` is the Issue code it is reported under."""
+
+    code = "bad_value"
+
+
+class ErrorValue(Problem):
+    code = "error_value"
+
+
+class HugeNumber(Problem):
+    code = "huge_number"
+
+
+def excel_error(raw: Any) -> Optional[str]:
+    """The error a cell shows ("#N/A"), or None when it holds no error value."""
+    if isinstance(raw, str):
+        text = raw.strip().upper()
+        if text[:1] == "#" and text in EXCEL_ERRORS:
+            return text
+    return None
+
+
+def _error_problem(error: str) -> ErrorValue:
+    return ErrorValue(f"the cell shows {error}; fix the formula that feeds it, or type the value")
+
+
+def _checked_number(value: float) -> Parsed:
+    if math.isnan(value):
+        return None, Problem("expected a number, found NaN")
+    if math.isinf(value):
+        return None, HugeNumber("expected a finite number, found one too large to compute with")
+    if abs(value) >= HUGE:
+        return None, HugeNumber(f"{value:.4g} is too large to be a real amount or share count; check the cell "
+                                "(a unit or paste error?) and type the real number")
+    return value, None
 
 
 def is_blank(raw: Any) -> bool:
@@ -42,12 +93,16 @@ def parse_number(raw: Any) -> Parsed:
     if isinstance(raw, bool):
         return None, f"expected a number, found {raw!r}"
     if isinstance(raw, (int, float)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:   # an int beyond any float
+            return None, HugeNumber("expected a finite number, found one too large to compute with")
         if math.isnan(value):
             return None, None
-        if math.isinf(value):
-            return None, "expected a finite number"
-        return value, None
+        return _checked_number(value)
+    error = excel_error(raw)
+    if error:
+        return None, _error_problem(error)
     if isinstance(raw, (date, datetime)):
         return None, f"expected a number, found a date ({raw:%Y-%m-%d})"
     text = str(raw).strip()
@@ -67,7 +122,7 @@ def parse_number(raw: Any) -> Parsed:
         value /= 100.0
     if negative:
         value = -value
-    return value, None
+    return _checked_number(value)
 
 
 def parse_date(raw: Any) -> Parsed:
@@ -84,6 +139,9 @@ def parse_date(raw: Any) -> Parsed:
             return None, None
     if isinstance(raw, bool):
         return None, f"expected a date, found {raw!r}"
+    error = excel_error(raw)
+    if error:
+        return None, _error_problem(error)
     if isinstance(raw, (int, float)):
         if isinstance(raw, float) and math.isnan(raw):
             return None, None
@@ -116,6 +174,9 @@ def parse_bool(raw: Any) -> Parsed:
             return None, None
         if raw in (0, 1):
             return bool(raw), None
+    error = excel_error(raw)
+    if error:
+        return None, _error_problem(error)
     text = str(raw).strip().lower()
     if not text:
         return None, None
@@ -139,6 +200,9 @@ def parse_text(raw: Any) -> Parsed:
         return raw.date().isoformat(), None
     if isinstance(raw, date):
         return raw.isoformat(), None
+    error = excel_error(raw)
+    if error:
+        return None, _error_problem(error)
     text = " ".join(str(raw).split())
     return (text or None), None
 
@@ -149,9 +213,9 @@ def parse_ticker(raw: Any) -> Parsed:
 
 
 def parse_choice(raw: Any, choices: tuple[str, ...], aliases: Optional[dict[str, str]] = None) -> Parsed:
-    text, _ = parse_text(raw)
+    text, problem = parse_text(raw)
     if text is None:
-        return None, None
+        return None, problem
     key = text.lower()
     for choice in choices:
         if choice.lower() == key:
@@ -175,7 +239,6 @@ PARSERS = {
 
 
 _SLOW = object()
-_INF = float("inf")
 _NUMBER_KINDS = {"number", "money", "shares", "fraction"}
 
 
@@ -185,12 +248,13 @@ def _fast_values(kind: str, raws: list) -> list:
     any white space but single ASCII spaces (``isprintable`` is False for tabs, newlines and
     other separators) goes the slow way, which folds it."""
     if kind in _NUMBER_KINDS:
-        return [r if type(r) is float and -_INF < r < _INF else (None if r is None else _SLOW) for r in raws]
+        low, high = -HUGE, HUGE
+        return [r if type(r) is float and low < r < high else (None if r is None else _SLOW) for r in raws]
     if kind == "ticker":
-        return [(t if (t := r.strip().upper()) and " " not in t and t.isprintable() else _SLOW) if type(r) is str
-                else (None if r is None else _SLOW) for r in raws]
+        return [(t if (t := r.strip().upper()) and " " not in t and t[0] != "#" and t.isprintable() else _SLOW)
+                if type(r) is str else (None if r is None else _SLOW) for r in raws]
     if kind in ("text", "account"):
-        return [(t if (t := r.strip()) and "  " not in t and t.isprintable() else _SLOW)
+        return [(t if (t := r.strip()) and "  " not in t and t[0] != "#" and t.isprintable() else _SLOW)
                 if type(r) is str else (None if r is None else _SLOW) for r in raws]
     if kind == "date":
         return [r.date() if type(r) is datetime else (r if type(r) is date else (None if r is None else _SLOW))

@@ -6,12 +6,31 @@ the same headers the Excel functions spill.
 """
 from __future__ import annotations
 
+import json
+import math
 from datetime import date, datetime
 from typing import Any, Optional, Sequence
 
 from .check_text import issue_text
 from .core.model import Issue
 from .spec import layout
+
+
+def dumps(document: Any) -> str:
+    """``document`` as strict JSON text: a non-finite number (which no answer should hold)
+    becomes ``null``, never the ``NaN``/``Infinity`` that strict parsers reject."""
+    return json.dumps(finite(document), indent=2, allow_nan=False)
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (at any depth) replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
 
 
 def _json_value(value: Any) -> Any:

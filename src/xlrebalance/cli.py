@@ -35,16 +35,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
     from .check import check_many, safe_check, workbook_paths
-    from .check_json import many_document, many_exit_code
+    from .check_json import dumps, many_document, many_exit_code
     from .check_text import many_text, progress_text, result_text
 
     if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
         result = safe_check(args.paths[0], live=args.live)
-        print(json.dumps(result.to_dict(args.fail_on_rebalance), indent=2) if args.json else result_text(result))
+        print(dumps(result.to_dict(args.fail_on_rebalance)) if args.json else result_text(result))
         return result.exit_code(args.fail_on_rebalance)
     paths = workbook_paths(args.paths)
     if not paths:
@@ -59,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     results = check_many(paths, processes=args.processes, live=args.live, progress=progress if show else None)
     if show:
         print(file=sys.stderr)
-    print(json.dumps(many_document(results, fail_on_rebalance=args.fail_on_rebalance), indent=2) if args.json
+    print(dumps(many_document(results, fail_on_rebalance=args.fail_on_rebalance)) if args.json
           else many_text(results))
     return many_exit_code(results, args.fail_on_rebalance)
 

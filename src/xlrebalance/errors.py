@@ -26,3 +26,7 @@ class InputError(XlrebalanceError):
 
 class WorkbookError(XlrebalanceError):
     """A workbook file cannot be built or read (name, existence, format)."""
+
+    def __init__(self, message: str, code: str = "unreadable"):
+        super().__init__(message)
+        self.code = code     # the Issue code a check reports it under

@@ -73,7 +73,11 @@ def parse_settings(table, *, today: Optional[date] = None) -> tuple[Settings, li
     specs = {s.norm: s for s in layout().settings}
     rows = zip(table.rows, table.raw_column("Setting"), table.raw_column("Value")) if table.present else ()
     for row, raw_key, raw_value in rows:
-        key_text, _ = cells.parse_text(raw_key)
+        key_text, key_problem = cells.parse_text(raw_key)
+        if key_problem:
+            issues.append(Issue(getattr(key_problem, "code", "bad_setting"), f"The setting's name: {key_problem}.",
+                                "Settings", row, "Setting"))
+            continue
         if key_text is None:
             continue
         spec = specs.get(normalize_header(key_text))
@@ -84,7 +88,8 @@ def parse_settings(table, *, today: Optional[date] = None) -> tuple[Settings, li
             continue
         value, problem = _parse_value(spec, raw_value)
         if problem:
-            issues.append(Issue("bad_setting", f"'{spec.key}': {problem}.", "Settings", row, "Value"))
+            code = "bad_setting" if getattr(problem, "code", "bad_value") == "bad_value" else problem.code
+            issues.append(Issue(code, f"'{spec.key}': {problem}.", "Settings", row, "Value"))
             continue
         if value is None:
             continue

@@ -69,7 +69,7 @@ class TableRows:
             values = [value for value, _ in parsed]
             problems = [(i, problem) for i, (_, problem) in enumerate(parsed) if problem]
         for index, problem in problems:
-            self.problem("bad_value", f"{problem}.", self.rows[index], col.name)
+            self.problem(getattr(problem, "code", "bad_value"), f"{problem}.", self.rows[index], col.name)
         if col.required and None in values:
             bad = {i for i, _ in problems}
             for index, value in enumerate(values):
@@ -137,13 +137,15 @@ def read_table(name: str, data: TableInput, header_row: int = 1) -> TableRows:
 
 def _accounts(t: TableRows) -> tuple[Account, ...]:
     choices = t.spec.column("Type").choices
-    typed_types = [cells.parse_text(raw)[0] for raw in t.raw_column("Type")]
+    parsed_types = [cells.parse_text(raw) for raw in t.raw_column("Type")]
     names, owners = t.column("Account"), t.column("Owner")
     cash, flows = t.column("Cash"), t.column("Cash flow")
     out, seen = [], set()
-    for r, name, typed, owner, cash_now, flow in zip(t.rows, names, typed_types, owners, cash, flows):
+    for r, name, (typed, problem), owner, cash_now, flow in zip(t.rows, names, parsed_types, owners, cash, flows):
         kind, _ = cells.parse_choice(typed, choices, ACCOUNT_TYPE_ALIASES)
-        if typed is None:
+        if problem:   # an error value shown in the cell
+            t.problem(getattr(problem, "code", "bad_value"), f"{problem}.", r, "Type", account=name)
+        elif typed is None:
             t.problem("blank_cell", "'Type' is blank; choose " + ", ".join(choices) + ".", r, "Type", account=name)
         elif kind is None:
             t.problem("unknown_account_type", f"Account type {typed!r} is unknown; use one of "

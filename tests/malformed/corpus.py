@@ -104,6 +104,33 @@ def merge(table: str, first: str, last: str, data_row: int = 2) -> Callable:
     return change
 
 
+def set_setting(name: str, value) -> Callable:
+    """Type ``value`` into the Value cell of the Settings row ``name``."""
+    def change(book):
+        for row in range(1, 200):
+            key = table_cell(book, "Settings", "Setting", row)
+            if key.value == name:
+                table_cell(book, "Settings", "Value", row).value = value
+                return
+        raise KeyError(name)
+    return change
+
+
+def table_ref(table: str, ref: str) -> Callable[[Path, Path], None]:
+    """A maker that sets the range of the Excel table ``table`` (its table part) to ``ref``."""
+    import re
+
+    def change(data: bytes) -> bytes:
+        return re.sub(rb'\bref="[^"]*"', f'ref="{ref}"'.encode(), data)
+
+    def make(base: Path, out: Path) -> None:
+        with zipfile.ZipFile(base) as source:
+            member = next(i.filename for i in source.infolist() if i.filename.startswith("xl/tables/")
+                          and f'name="{table}"'.encode() in source.read(i))
+        zip_edit({member: change})(base, out)
+    return make
+
+
 def clear_rows(table: str) -> Callable:
     """Blank every data cell of ``table`` (the table keeps one blank row)."""
     def change(book):
@@ -258,6 +285,29 @@ CASES: tuple[Case, ...] = (
          "not_a_workbook", ("web page",), ".xlsx"),
     Case("empty_file", raw(b""), "empty_file", ("0 bytes",)),
     Case("encrypted_or_xls", raw(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(2048)), "not_xlsx", ("password",)),
+    # Numbers typed as text pass the same finiteness and size checks as numbers
+    Case("text_1e308_in_shares", edit(set_cell("Holdings", "Shares", "1e308")), "huge_number", ("Shares",)),
+    Case("text_1e13_in_shares", edit(set_cell("Holdings", "Shares", "1e13")), "huge_number", ("Shares",)),
+    Case("text_1e400_in_price", edit(set_cell("Prices", "Price", "1e400", 2)), "huge_number", ("Prices", "Price")),
+    Case("text_1e400_in_cost_basis", edit(set_cell("Lots", "Cost basis", "1e400", 2)), "huge_number",
+         ("Lots", "Cost basis")),
+    Case("text_1e400_cash_reserve", edit(set_setting("Cash reserve", "1e400")), "huge_number",
+         ("Cash reserve",)),
+    # Cells showing an Excel error are reported as such, never read as blanks (or defaults)
+    Case("error_na_in_tradable", edit(set_cell("Targets", "Tradable", "#N/A", 5)), "error_value",
+         ("Targets", "Tradable", "#N/A", "fix the formula")),
+    Case("error_na_in_gain_budget", edit(set_setting("Gain budget", "#N/A")), "error_value",
+         ("Gain budget", "#N/A")),
+    Case("error_na_in_cash", edit(set_cell("Accounts", "Cash", "#N/A")), "error_value", ("Accounts", "Cash", "#N/A")),
+    Case("error_na_in_as_of_date", edit(set_setting("As of date", "#N/A")), "error_value", ("As of date", "#N/A")),
+    Case("error_ref_in_required_shares", edit(set_cell("Holdings", "Shares", "#REF!", 2)), "error_value",
+         ("Holdings", "Shares", "#REF!")),
+    Case("error_value_in_account_type", edit(set_cell("Accounts", "Type", "#VALUE!")), "error_value",
+         ("Accounts", "Type", "#VALUE!")),
+    Case("error_div0_in_ticker", edit(set_cell("Lots", "Ticker", "#DIV/0!", 3)), "error_value", ("Lots", "#DIV/0!")),
+    # A table absurdly large in itself is refused before anything is allocated for it
+    Case("table_spans_whole_sheet", table_ref("Holdings", "A1:XFD1048576"), "table_too_large",
+         ("Holdings", "Resize Table")),
 )
 
 

@@ -8,7 +8,8 @@ as a Python error.
 
 Decorators only describe conversion (classic xlwings on Windows; the same module runs
 under xlwings Server/Lite, whose decorators read the same options).  Every table argument
-is ``ndim=2`` so a one-row table still arrives as a list of rows.  No ``@xw.ret(expand=...)``:
+is ``ndim=2`` so a one-row table still arrives as a list of rows, and ``err_to_str=True`` so a
+cell showing #N/A arrives as "#N/A" (reported by the cell parsers), never as a blank.  No ``@xw.ret(expand=...)``:
 the workbook writes these as dynamic-array formulas and Excel spills the 2-D result
 natively; ``expand="table"`` is the legacy emulation for Excel without dynamic arrays and
 would overwrite cells.  The argument names and their order are the registry's
@@ -164,12 +165,12 @@ def _internal_error(function: str, exc: Exception) -> str:
 # The Excel functions.  Parameter names and order: the registry's "args", lower case.
 
 @xw.func
-@xw.arg("holdings", ndim=2, doc=_doc("Holdings"))
-@xw.arg("accounts", ndim=2, doc=_doc("Accounts"))
-@xw.arg("targets", ndim=2, doc=_doc("Targets"))
-@xw.arg("securities", ndim=2, doc=_doc("Securities"))
-@xw.arg("prices", ndim=2, doc=_doc("Prices"))
-@xw.arg("settings", ndim=2, doc=_doc("Settings"))
+@xw.arg("holdings", ndim=2, err_to_str=True, doc=_doc("Holdings"))
+@xw.arg("accounts", ndim=2, err_to_str=True, doc=_doc("Accounts"))
+@xw.arg("targets", ndim=2, err_to_str=True, doc=_doc("Targets"))
+@xw.arg("securities", ndim=2, err_to_str=True, doc=_doc("Securities"))
+@xw.arg("prices", ndim=2, err_to_str=True, doc=_doc("Prices"))
+@xw.arg("settings", ndim=2, err_to_str=True, doc=_doc("Settings"))
 def DRIFT(holdings, accounts, targets, securities, prices, settings=None):
     """How far each asset class is from its target weight, its band, and whether it is OVER or UNDER the band. Spills a table."""
     return table_answer("DRIFT", {"Holdings": holdings, "Accounts": accounts, "Targets": targets,
@@ -177,12 +178,12 @@ def DRIFT(holdings, accounts, targets, securities, prices, settings=None):
 
 
 @xw.func
-@xw.arg("holdings", ndim=2, doc=_doc("Holdings"))
-@xw.arg("accounts", ndim=2, doc=_doc("Accounts"))
-@xw.arg("targets", ndim=2, doc=_doc("Targets"))
-@xw.arg("securities", ndim=2, doc=_doc("Securities"))
-@xw.arg("prices", ndim=2, doc=_doc("Prices"))
-@xw.arg("settings", ndim=2, doc=_doc("Settings"))
+@xw.arg("holdings", ndim=2, err_to_str=True, doc=_doc("Holdings"))
+@xw.arg("accounts", ndim=2, err_to_str=True, doc=_doc("Accounts"))
+@xw.arg("targets", ndim=2, err_to_str=True, doc=_doc("Targets"))
+@xw.arg("securities", ndim=2, err_to_str=True, doc=_doc("Securities"))
+@xw.arg("prices", ndim=2, err_to_str=True, doc=_doc("Prices"))
+@xw.arg("settings", ndim=2, err_to_str=True, doc=_doc("Settings"))
 @xw.arg("reason", doc="FALSE or omitted: TRUE/FALSE. TRUE: the sentence that says why a rebalance is (or is not) due.")
 def NEEDS_REBALANCE(holdings, accounts, targets, securities, prices, settings=None, reason=False):
     """TRUE when a rebalance is due under the policy in Settings (trigger, cadence, bands); with reason=TRUE, the sentence that says why."""
@@ -192,14 +193,14 @@ def NEEDS_REBALANCE(holdings, accounts, targets, securities, prices, settings=No
 
 
 @xw.func
-@xw.arg("holdings", ndim=2, doc=_doc("Holdings"))
-@xw.arg("lots", ndim=2, doc=_doc("Lots"))
-@xw.arg("accounts", ndim=2, doc=_doc("Accounts"))
-@xw.arg("targets", ndim=2, doc=_doc("Targets"))
-@xw.arg("securities", ndim=2, doc=_doc("Securities"))
-@xw.arg("prices", ndim=2, doc=_doc("Prices"))
-@xw.arg("transactions", ndim=2, doc=_doc("Transactions"))
-@xw.arg("settings", ndim=2, doc=_doc("Settings"))
+@xw.arg("holdings", ndim=2, err_to_str=True, doc=_doc("Holdings"))
+@xw.arg("lots", ndim=2, err_to_str=True, doc=_doc("Lots"))
+@xw.arg("accounts", ndim=2, err_to_str=True, doc=_doc("Accounts"))
+@xw.arg("targets", ndim=2, err_to_str=True, doc=_doc("Targets"))
+@xw.arg("securities", ndim=2, err_to_str=True, doc=_doc("Securities"))
+@xw.arg("prices", ndim=2, err_to_str=True, doc=_doc("Prices"))
+@xw.arg("transactions", ndim=2, err_to_str=True, doc=_doc("Transactions"))
+@xw.arg("settings", ndim=2, err_to_str=True, doc=_doc("Settings"))
 def TRADE_LIST(holdings, lots, accounts, targets, securities, prices, transactions=None, settings=None):
     """The trades (account, ticker, shares, lots, estimated tax) that bring the household back inside its policy at the least tax. Spills a table."""
     return table_answer("TRADE_LIST", {
@@ -208,14 +209,14 @@ def TRADE_LIST(holdings, lots, accounts, targets, securities, prices, transactio
 
 
 @xw.func
-@xw.arg("holdings", ndim=2, doc=_doc("Holdings"))
-@xw.arg("lots", ndim=2, doc=_doc("Lots"))
-@xw.arg("accounts", ndim=2, doc=_doc("Accounts"))
-@xw.arg("targets", ndim=2, doc=_doc("Targets"))
-@xw.arg("securities", ndim=2, doc=_doc("Securities"))
-@xw.arg("prices", ndim=2, doc=_doc("Prices"))
-@xw.arg("transactions", ndim=2, doc=_doc("Transactions"))
-@xw.arg("settings", ndim=2, doc=_doc("Settings"))
+@xw.arg("holdings", ndim=2, err_to_str=True, doc=_doc("Holdings"))
+@xw.arg("lots", ndim=2, err_to_str=True, doc=_doc("Lots"))
+@xw.arg("accounts", ndim=2, err_to_str=True, doc=_doc("Accounts"))
+@xw.arg("targets", ndim=2, err_to_str=True, doc=_doc("Targets"))
+@xw.arg("securities", ndim=2, err_to_str=True, doc=_doc("Securities"))
+@xw.arg("prices", ndim=2, err_to_str=True, doc=_doc("Prices"))
+@xw.arg("transactions", ndim=2, err_to_str=True, doc=_doc("Transactions"))
+@xw.arg("settings", ndim=2, err_to_str=True, doc=_doc("Settings"))
 def HARVEST_CANDIDATES(holdings, lots, accounts, targets, securities, prices, transactions=None, settings=None):
     """Taxable lots that could be sold for a tax loss: the loss, its wash-sale status and a replacement to buy. Spills a table."""
     return table_answer("HARVEST_CANDIDATES", {
@@ -224,11 +225,11 @@ def HARVEST_CANDIDATES(holdings, lots, accounts, targets, securities, prices, tr
 
 
 @xw.func
-@xw.arg("lots", ndim=2, doc=_doc("Lots"))
-@xw.arg("accounts", ndim=2, doc=_doc("Accounts"))
-@xw.arg("securities", ndim=2, doc=_doc("Securities"))
-@xw.arg("transactions", ndim=2, doc=_doc("Transactions"))
-@xw.arg("settings", ndim=2, doc=_doc("Settings"))
+@xw.arg("lots", ndim=2, err_to_str=True, doc=_doc("Lots"))
+@xw.arg("accounts", ndim=2, err_to_str=True, doc=_doc("Accounts"))
+@xw.arg("securities", ndim=2, err_to_str=True, doc=_doc("Securities"))
+@xw.arg("transactions", ndim=2, err_to_str=True, doc=_doc("Transactions"))
+@xw.arg("settings", ndim=2, err_to_str=True, doc=_doc("Settings"))
 def REALIZED_GAINS(lots, accounts, securities, transactions, settings=None):
     """This year's sales after the wash-sale rules, one row each, then the totals and the gain budget left. Spills a table."""
     return table_answer("REALIZED_GAINS", {"Lots": lots, "Accounts": accounts, "Securities": securities,
@@ -236,11 +237,11 @@ def REALIZED_GAINS(lots, accounts, securities, transactions, settings=None):
 
 
 @xw.func
-@xw.arg("lots", ndim=2, doc=_doc("Lots"))
-@xw.arg("accounts", ndim=2, doc=_doc("Accounts"))
-@xw.arg("securities", ndim=2, doc=_doc("Securities"))
-@xw.arg("transactions", ndim=2, doc=_doc("Transactions"))
-@xw.arg("settings", ndim=2, doc=_doc("Settings"))
+@xw.arg("lots", ndim=2, err_to_str=True, doc=_doc("Lots"))
+@xw.arg("accounts", ndim=2, err_to_str=True, doc=_doc("Accounts"))
+@xw.arg("securities", ndim=2, err_to_str=True, doc=_doc("Securities"))
+@xw.arg("transactions", ndim=2, err_to_str=True, doc=_doc("Transactions"))
+@xw.arg("settings", ndim=2, err_to_str=True, doc=_doc("Settings"))
 def OPEN_LOTS(lots, accounts, securities, transactions, settings=None):
     """Open lots with their wash-sale basis adjustments and holding periods. Spills a table."""
     return table_answer("OPEN_LOTS", {"Lots": lots, "Accounts": accounts, "Securities": securities,

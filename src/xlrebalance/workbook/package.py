@@ -18,7 +18,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Mapping, Optional
@@ -47,6 +47,16 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 _CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
+# A cell's position in a worksheet's XML (the r attribute of <c>; <row r="5"> gives the
+# row alone), and a cell holding an error value (t="e"): its position and the error shown.
+_REF_COLUMN = re.compile(rb' r="([A-Z]{1,3})[0-9]')
+_REF_ROW = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,9})"')
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*>(?:(?!</(?:\w+:)?c>).){0,20000}?<(?:\w+:)?v>([^<]{1,32})</',
+                         re.S)
+_CELL_AT = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,9})"')
+#: Bytes kept from one 1 MB chunk of a worksheet to the next, so that a cell split by a
+#: chunk boundary is seen whole (an error cell's formula may be up to 8,192 characters).
+_CARRY = 32 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,11 +86,38 @@ class TablePart:
 
 
 @dataclass(frozen=True)
+class SheetExtent:
+    """Where a worksheet's cells lie (1-based), and its cells that show an Excel error."""
+
+    first_row: int = 0
+    first_col: int = 0
+    last_row: int = 0
+    last_col: int = 0
+    errors: Mapping[tuple[int, int], str] = field(default_factory=dict)   # (row, col) -> "#N/A"
+
+    @property
+    def cells(self) -> int:
+        """The cells of the rectangle from the first to the last cell (what a reader allocates)."""
+        if not self.last_row:
+            return 0
+        return (self.last_row - self.first_row + 1) * (self.last_col - self.first_col + 1)
+
+    @property
+    def last_cell(self) -> str:
+        return f"{column_letter(self.last_col)}{self.last_row}" if self.last_row else ""
+
+
+@dataclass(frozen=True)
 class SheetPart:
     name: str
     part: str                      # zip member, e.g. xl/worksheets/sheet6.xml
     tables: tuple[TablePart, ...]
     merged: tuple[str, ...] = ()   # merged ranges, e.g. ("A5:B5",)
+    extent: SheetExtent = SheetExtent()
+
+    @property
+    def errors(self) -> Mapping[tuple[int, int], str]:
+        return self.extent.errors
 
 
 @dataclass(frozen=True)
@@ -155,7 +192,7 @@ def open_package(path: str | Path) -> tuple[Optional[Package], list[Issue]]:
             problem = _scan_issue(path.name, scan)
             if problem:
                 return None, [problem]
-            return _read_parts(archive, str(path), scan.merged)
+            return _read_parts(archive, str(path), scan.merged, scan.extents)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
             NotImplementedError, RuntimeError) as error:
         return None, [_file_issue("corrupt_file", f"{path.name} is damaged and cannot be read as a workbook "
@@ -240,16 +277,50 @@ class _Scan:
     damaged: Optional[str] = None                  # a member whose data is damaged
     dtd: Optional[str] = None                      # an XML member that declares a DTD
     merged: Optional[Mapping[str, tuple[str, ...]]] = None   # worksheet member -> merged ranges
+    extents: Optional[Mapping[str, SheetExtent]] = None      # worksheet member -> its extent
+
+
+class _ExtentScan:
+    """A worksheet's extent and error cells, fed its XML chunk by chunk (each chunk with
+    the tail of the one before, so positions seen twice are harmless: min/max and a dict).
+
+    Reading positions with two regular expressions costs about 0.1 s for a 24 MB sheet of
+    100,000 lots; a reader told the extent beforehand never allocates for a stray cell."""
+
+    def __init__(self):
+        self.columns: set[bytes] = set()
+        self.rows: set[bytes] = set()
+        self.errors: dict[tuple[int, int], str] = {}
+
+    def feed(self, window: bytes) -> None:
+        self.columns.update(_REF_COLUMN.findall(window))
+        self.rows.update(_REF_ROW.findall(window))
+        if b't="e"' in window:
+            for match in _ERROR_CELL.finditer(window):
+                at = _CELL_AT.search(match.group(0))
+                if at:
+                    place = (int(at.group(2)), column_number(at.group(1).decode("ascii")))
+                    self.errors[place] = match.group(1).decode("utf-8", "replace").strip()
+
+    def extent(self) -> SheetExtent:
+        rows = [int(r) for r in self.rows]
+        columns = [column_number(c.decode("ascii")) for c in self.columns]
+        if not rows or not columns:
+            return SheetExtent(errors=self.errors)
+        return SheetExtent(min(rows), min(columns), max(rows), max(columns), self.errors)
 
 
 def _scan_members(archive: zipfile.ZipFile) -> _Scan:
     """Decompress every member once: its data intact (CRC), no DTD in an XML part's
-    prolog, and each worksheet's merged ranges (found after its cells, without parsing)."""
+    prolog, and each worksheet's merged ranges (found after its cells, without parsing),
+    extent and error cells."""
     merged: dict[str, tuple[str, ...]] = {}
+    extents: dict[str, SheetExtent] = {}
     for info in archive.infolist():
         xml = info.filename.endswith((".xml", ".rels", ".vml"))
         sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
         head, tail, refs = b"", b"", []
+        cells = _ExtentScan() if sheet else None
         try:
             with archive.open(info) as part:
                 while chunk := part.read(1 << 20):
@@ -259,14 +330,17 @@ def _scan_members(archive: zipfile.ZipFile) -> _Scan:
                         window = tail + chunk
                         if b"mergeCell" in window:
                             refs += _MERGE_REF.findall(window)
-                        tail = window[-512:]
+                        cells.feed(window)
+                        tail = window[-_CARRY:]
         except (zipfile.BadZipFile, zlib.error, EOFError):
             return _Scan(damaged=info.filename)
         if xml and _declares_dtd(head):
             return _Scan(dtd=info.filename)
         if refs:
             merged[info.filename] = tuple(dict.fromkeys(ref.decode("ascii") for ref in refs))
-    return _Scan(merged=merged)
+        if cells is not None:
+            extents[info.filename] = cells.extent()
+    return _Scan(merged=merged, extents=extents)
 
 
 def _scan_issue(name: str, scan: _Scan) -> Optional[Issue]:
@@ -317,8 +391,8 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
     return out
 
 
-def _read_parts(archive: zipfile.ZipFile, path: str,
-                merged: Mapping[str, tuple[str, ...]]) -> tuple[Optional[Package], list[Issue]]:
+def _read_parts(archive: zipfile.ZipFile, path: str, merged: Mapping[str, tuple[str, ...]],
+                extents: Mapping[str, SheetExtent]) -> tuple[Optional[Package], list[Issue]]:
     try:
         workbook_part = "xl/workbook.xml"
         root = _xml(archive, workbook_part)
@@ -327,7 +401,8 @@ def _read_parts(archive: zipfile.ZipFile, path: str,
         for sheet in _children(root, "sheet"):
             name = sheet.get("name", "")
             part = rels.get(sheet.get(f"{{{_RELS_NS}}}id", ""), "")
-            sheets.append(SheetPart(name, part, _sheet_tables(archive, name, part), merged.get(part, ())))
+            sheets.append(SheetPart(name, part, _sheet_tables(archive, name, part), merged.get(part, ()),
+                                    extents.get(part, SheetExtent())))
         names = {d.get("name", ""): (d.text or "") for d in _children(root, "definedName")}
     except XML_ERRORS as error:
         return None, [_file_issue("corrupt_xml", f"{Path(path).name} has a damaged part ({_short(error)}); open "
