@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from .core.heap import collector_paused
 from .core.model import Issue, Severity
+from .extras import MissingDependency
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_REBALANCE, InputError, WorkbookError
 from .portfolio import Portfolio
 from .spec import layout, normalize_header
@@ -295,6 +296,8 @@ def safe_check(path: str | Path, live: bool = False, today: Optional[date] = Non
     """``check_workbook`` that turns any unexpected failure into an invalid result."""
     try:
         return check_workbook(path, live=live, today=today)
+    except MissingDependency:   # not the workbook's fault: the command line names the extra
+        raise
     except Exception as error:
         return CheckResult(str(path), (_engine_issue(f"{Path(path).name}", error),))
 

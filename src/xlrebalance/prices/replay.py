@@ -26,7 +26,10 @@ from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import urlsplit
 
-from curl_cffi.const import CurlECode
+from ..extras import require
+
+require("curl_cffi")  # the prices extra: a clear message when it is missing
+from curl_cffi.const import CurlECode  # noqa: E402
 from curl_cffi.requests import Session
 from curl_cffi.requests.exceptions import code2error
 from curl_cffi.requests.models import Response

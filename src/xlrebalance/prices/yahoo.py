@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
-import yfinance as yf
-from yfinance.data import YfData
+from ..extras import require
+
+yf = require("yfinance")  # the prices extra: a clear message when it is missing
+from yfinance.data import YfData  # noqa: E402
 
 from .cache import default_cache_dir
 from .source import Failure, FailureKind, FetchResult, ProgressCallback, Quote, unique_tickers

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-import python_calamine as calamine
+from ..extras import require
+
+calamine = require("python_calamine")  # the workbook extra: a clear message when it is missing
 
 from ..core.heap import collector_paused
 from ..errors import WorkbookError

@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import WorkbookError
+from ..extras import MissingDependency
 from ..spec import layout, templates_dir
 
 #: The xlwings workbook its VBA project comes from, and the part inside it.
@@ -93,7 +94,7 @@ def vba_project_bytes() -> bytes:
     """``xl/vbaProject.bin`` of the installed xlwings' standalone quickstart workbook."""
     found = importlib.util.find_spec("xlwings")   # located, not imported: importing it is slow
     if found is None or not found.origin:
-        raise WorkbookError("xlwings is not installed; the workbook's macros come from it (pip install xlwings)")
+        raise MissingDependency("xlwings")   # the workbook's macros come from it
     source = Path(found.origin).resolve().parent / XLWINGS_SOURCE_WORKBOOK
     try:
         with zipfile.ZipFile(source) as archive:
