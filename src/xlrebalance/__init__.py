@@ -3,6 +3,7 @@
     import xlrebalance as xr
     pf = xr.load("my_portfolio.xlsm")       # or xr.Portfolio.from_frames(holdings=df, ...)
     pf.drift(); pf.needs_rebalance(); pf.rebalance_reason(); pf.trade_list()
+    xr.regenerate("Old.xlsm", "New.xlsm")   # a fresh workbook with Old's data: .tables, .report
 """
 from .core.model import Issue, Severity
 from .errors import InputError, WorkbookError, XlrebalanceError
@@ -15,8 +16,12 @@ def __getattr__(name: str):
         from . import portfolio
 
         return getattr(portfolio, name)
+    if name == "regenerate":
+        from .lifecycle import regenerate
+
+        return regenerate
     raise AttributeError(f"module 'xlrebalance' has no attribute {name!r}")
 
 
 __version__ = "0.1.0"
-__all__ = ["Portfolio", "load", "Issue", "Severity", "InputError", "WorkbookError", "XlrebalanceError"]
+__all__ = ["Portfolio", "load", "regenerate", "Issue", "Severity", "InputError", "WorkbookError", "XlrebalanceError"]

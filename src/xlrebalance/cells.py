@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
@@ -73,6 +74,26 @@ def _checked_number(value: float) -> Parsed:
     return value, None
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A formula the user typed in a data cell, carried from one workbook to the next.
+
+    ``text`` is the formula as a workbook stores it, with its leading ``=`` (structured
+    references in their stored form, ``Lots[[#This Row],[Shares]]``); ``value`` is what the
+    spreadsheet last computed for it (None when the file holds no computed value).  The
+    builder writes it back as a formula; everything that reads values uses ``value``
+    (see ``plain``).
+    """
+
+    text: str
+    value: Any = None
+
+
+def plain(raw: Any) -> Any:
+    """A cell's value: a ``Formula``'s last computed value, anything else as it is."""
+    return raw.value if type(raw) is Formula else raw
+
+
 def is_blank(raw: Any) -> bool:
     if raw is None:
         return True
@@ -88,6 +109,8 @@ def is_blank(raw: Any) -> bool:
 
 def parse_number(raw: Any) -> Parsed:
     """A plain number; "60%" -> 0.6, "$1,234.50" -> 1234.5, "(12.5)" -> -12.5."""
+    if type(raw) is Formula:  # a typed formula: its computed value
+        raw = raw.value
     if is_blank(raw):  # None, NaN, NaT, empty or spaces-only text
         return None, None
     if isinstance(raw, bool):
@@ -126,6 +149,8 @@ def parse_number(raw: Any) -> Parsed:
 
 
 def parse_date(raw: Any) -> Parsed:
+    if type(raw) is Formula:  # a typed formula: its computed value
+        raw = raw.value
     if is_blank(raw):
         return None, None
     if isinstance(raw, datetime):
@@ -165,6 +190,8 @@ def parse_date(raw: Any) -> Parsed:
 
 
 def parse_bool(raw: Any) -> Parsed:
+    if type(raw) is Formula:  # a typed formula: its computed value
+        raw = raw.value
     if is_blank(raw):  # None, NaN, NaT, empty or spaces-only text
         return None, None
     if isinstance(raw, bool):
@@ -189,6 +216,8 @@ def parse_bool(raw: Any) -> Parsed:
 
 def parse_text(raw: Any) -> Parsed:
     """Text as typed, trimmed; a whole-number float (an ID typed as 7) becomes "7"."""
+    if type(raw) is Formula:  # a typed formula: its computed value
+        raw = raw.value
     if is_blank(raw):  # None, NaN, NaT, empty or spaces-only text
         return None, None
     if isinstance(raw, float):

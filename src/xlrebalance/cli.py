@@ -79,6 +79,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if args.source is not None:
+        return _new_from(args)
+    if args.live:
+        print("xlrebalance: --live refreshes the prices of a workbook read with --from OLD", file=sys.stderr)
+        return EXIT_INVALID
     from .workbook.builder import build_workbook
 
     result = build_workbook(args.path, sample=args.sample, force=args.force)
@@ -86,6 +91,39 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"Companion module: {result.companion} (keep it next to the workbook; xlwings imports "
           f"'{result.module}' for the functions and the Refresh prices button)")
     return EXIT_OK
+
+
+def _new_from(args: argparse.Namespace) -> int:
+    """``new NEW --from OLD [--live]``: OLD's data in a fresh workbook; OLD is only read."""
+    from .lifecycle import regenerate
+    from .lifecycle.summary import report_text
+
+    if args.sample:
+        print("xlrebalance: --sample and --from exclude each other (the rows come from OLD)", file=sys.stderr)
+        return EXIT_INVALID
+    source = _price_source(args) if args.live else None
+    show = args.live and sys.stderr.isatty()
+    result = regenerate(args.source, args.path, force=args.force, live=args.live, source=source,
+                        progress=_progress_bar if show else None)
+    if show:
+        print(file=sys.stderr)
+    print(report_text(result.report))
+    return EXIT_OK
+
+
+def _price_source(args: argparse.Namespace):
+    """Yahoo behind the cache, without it (--no-cache), or answering from recordings (--replay)."""
+    from .prices.yahoo import YahooSource
+
+    if getattr(args, "replay", None):
+        from .prices.replay import ReplaySession
+
+        return YahooSource(ReplaySession(args.replay))
+    if getattr(args, "no_cache", False):
+        return YahooSource()
+    from .prices.cache import cached
+
+    return cached(YahooSource())
 
 
 def _progress_bar(done: int, total: int) -> None:
@@ -147,6 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
                      "(its name must be a valid Python module name)")
     new.add_argument("--sample", action="store_true", help="fill it with the demo household")
     new.add_argument("--force", action="store_true", help="overwrite an existing workbook and companion module")
+    new.add_argument("--from", dest="source", metavar="OLD", default=None,
+                     help="carry every data row of the workbook OLD (.xlsx/.xlsm, only read) into the new one: "
+                     "upgrade to the current layout or repair a broken Dashboard")
+    new.add_argument("--live", action="store_true", help="with --from: refresh the Prices table with current "
+                     "quotes, as the Refresh prices button does")
+    new.add_argument("--no-cache", action="store_true", help="with --live: always ask Yahoo, ignore cached quotes")
+    new.add_argument("--replay", metavar="DIR", default=None,
+                     help="with --live: answer from recorded Yahoo responses in DIR instead of the network")
     sub.add_parser("demo", help="the bundled sample household end to end, offline")
     check = sub.add_parser("check", help="validate workbooks read-only and show the answers Excel would show",
                            description="One workbook: its problems (sheet, row, column, what to do) or its "

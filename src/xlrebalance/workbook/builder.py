@@ -12,13 +12,14 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from ..cells import Formula, plain
 from ..core.model import Household
 from ..errors import WorkbookError
 from ..spec import SettingSpec, TableSpec, layout, normalize_header
@@ -66,12 +67,18 @@ def formula_columns(table: str) -> tuple[FormulaColumn, ...]:
 
 
 def build_workbook(path: str | Path, *, sample: bool = False, force: bool = False,
-                   tables: Optional[Mapping[str, Sequence[Sequence[Any]]]] = None) -> BuildResult:
+                   tables: Optional[Mapping[str, Sequence[Sequence[Any]]]] = None,
+                   xlwings_conf: Optional[Mapping[str, Any]] = None) -> BuildResult:
     """Write a new workbook at ``path`` (.xlsm) and its companion module.
 
     ``sample`` fills it with the demo household; ``tables`` (2-D lists, header first, keyed
-    by table name) fills it with your own rows instead.  Raises ``WorkbookError`` for a name
-    that is not a valid module name or a file that exists (unless ``force``).
+    by table name) fills it with your own rows instead.  A column of ``tables`` the registry
+    does not know is written as an extra column at the right of its table; a Settings row
+    whose key the registry does not know is kept below the registry's keys; a
+    ``cells.Formula`` cell is written as that formula.  ``xlwings_conf`` gives values for
+    keys of the xlwings.conf sheet (e.g. ``Interpreter_Win``) instead of the defaults.
+    Raises ``WorkbookError`` for a name that is not a valid module name or a file that
+    exists (unless ``force``).
     """
     name = check_workbook_path(path)
     _refuse_existing(name, force)
@@ -81,10 +88,10 @@ def build_workbook(path: str | Path, *, sample: bool = False, force: bool = Fals
 
         tables = sample_tables()
     source = {normalize_header(k): v for k, v in (tables or {}).items()}
-    household = parse_household(tables) if tables else None
+    household = parse_household(_plain_tables(tables)) if tables else None
     try:
         name.path.parent.mkdir(parents=True, exist_ok=True)
-        rows = _write_atomically(name, source, household)
+        rows = _write_atomically(name, source, household, xlwings_conf or {})
         name.companion_path.write_text(companion_source(name), encoding="utf-8")
     except OSError as exc:
         raise WorkbookError(f"cannot write {exc.filename or name.path}: {exc.strerror or exc}") from exc
@@ -102,12 +109,20 @@ def _refuse_existing(name: WorkbookName, force: bool) -> None:
                             "choose another name or pass --force to overwrite")
 
 
-def _write_atomically(name: WorkbookName, source: dict, household: Optional[Household]) -> dict[str, int]:
+def _plain_tables(tables: Mapping[str, Sequence[Sequence[Any]]]) -> Mapping[str, Sequence[Sequence[Any]]]:
+    """``tables`` with every ``Formula`` cell replaced by its computed value (for the parser)."""
+    if not any(type(v) is Formula for rows in tables.values() for row in rows or () for v in row):
+        return tables
+    return {name: [[plain(v) for v in row] for row in rows] if rows else rows for name, rows in tables.items()}
+
+
+def _write_atomically(name: WorkbookName, source: dict, household: Optional[Household],
+                      conf: Mapping[str, Any]) -> dict[str, int]:
     """Write to a temporary file in the same folder, then move it into place."""
     handle, tmp = tempfile.mkstemp(suffix=".xlsm", prefix=f".{name.module}-", dir=name.path.parent)
     os.close(handle)
     try:
-        rows = _write_book(Path(tmp), source, household, name)
+        rows = _write_book(Path(tmp), source, household, name, conf)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, name.path)
     except BaseException:
@@ -122,7 +137,8 @@ def _umask() -> int:
     return current
 
 
-def _write_book(target: Path, source: dict, household: Optional[Household], name: WorkbookName) -> dict[str, int]:
+def _write_book(target: Path, source: dict, household: Optional[Household], name: WorkbookName,
+                conf: Mapping[str, Any]) -> dict[str, int]:
     book = xlsxwriter.Workbook(str(target), {"remove_timezone": True, "in_memory": True})
     formats = make_formats(book)
     sheets = {title: book.add_worksheet(title) for title in layout().raw["workbook"]["sheet_order"]}
@@ -136,7 +152,7 @@ def _write_book(target: Path, source: dict, household: Optional[Household], name
                                            household)
     dashboard.write_dashboard(book, sheets[dashboard.sheet_name()], formats, household,
                               n_targets=rows["Targets"])
-    _write_xlwings_conf(sheets["xlwings.conf"], name.module, formats)
+    _write_xlwings_conf(sheets["xlwings.conf"], name.module, formats, conf)
     book.add_vba_project(io.BytesIO(vba_project_bytes()), is_stream=True)
     book.set_vba_name("ThisWorkbook")
     sheets[dashboard.sheet_name()].activate()
@@ -148,27 +164,65 @@ def _write_book(target: Path, source: dict, household: Optional[Household], name
 # Input tables
 
 def _source_rows(spec: TableSpec, data: Optional[Sequence[Sequence[Any]]]) -> list[list[Any]]:
-    """The data rows of ``data`` rearranged into the registry's column order (by header key)."""
+    """The data rows of ``data`` rearranged into the registry's column order (by header key),
+    then the values of its extra columns (see ``extra_columns``); blank rows are left out."""
     if not data:
         return []
     header = [normalize_header(h) if h is not None else "" for h in data[0]]
     index = {key: i for i, key in reversed(list(enumerate(header)))}
+    picks = [index.get(c.key) for c in spec.columns] + [i for i, _ in extra_columns(spec, data[0])]
     out = []
     for row in data[1:]:
-        values = [row[index[c.key]] if c.key in index and index[c.key] < len(row) else None
-                  for c in spec.columns]
-        if any(v not in (None, "") for v in values):
+        width = len(row)
+        values = [row[i] if i is not None and i < width else None for i in picks]
+        if any(v is not None and v != "" for v in values):
             out.append(values)
     return out
+
+
+def extra_columns(spec: TableSpec, header: Sequence[Any]) -> list[tuple[int, str]]:
+    """(position in ``header``, name to write) of the columns the registry does not have:
+    neither a column of ``spec`` nor one of its formula columns (those are written anew).
+    A blank header is named ``Column<n>`` (n = its position, 1-based) as Excel names it;
+    a name that repeats one already used gets a number (``Note2``), since a table's
+    headers must differ."""
+    known = {c.key for c in spec.columns} | {normalize_header(f.name) for f in formula_columns(spec.name)}
+    seen = set(known)
+    out = []
+    for i, raw in enumerate(header):
+        key = normalize_header(raw) if raw is not None else ""
+        if key in known:
+            known.discard(key)    # the first column of a name is the registry's, a repeat is extra
+            continue
+        text = " ".join(_header_text(raw).split()) or f"Column{i + 1}"
+        name, n = text, 1
+        while normalize_header(name) in seen:
+            n += 1
+            name = f"{text}{n}"
+        seen.add(normalize_header(name))
+        out.append((i, name))
+    return out
+
+
+def _header_text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, (datetime, date)):
+        return raw.isoformat()
+    return str(raw)
 
 
 def _write_table(sheet, spec: TableSpec, data, formats: Formats, household: Optional[Household]) -> int:
     """One registry table as an Excel Table at A1; returns the number of data rows."""
     rows = _source_rows(spec, data)
     extra = formula_columns(spec.name)
+    carried = extra_columns(spec, data[0]) if data else []
     n_rows = max(len(rows), 1)   # an Excel Table needs one data row: a blank one when empty
     columns = [{"header": c.name} for c in spec.columns]
     columns += [{"header": f.name, "formula": f.formula} for f in extra]
+    columns += [_carried_column(name, rows, len(spec.columns) + i) for i, (_, name) in enumerate(carried)]
     sheet.add_table(0, 0, n_rows, len(columns) - 1, {"name": spec.name, "columns": columns, "style": TABLE_STYLE})
     for col, column in enumerate(spec.columns):
         fmt = formats.for_type(column.type)
@@ -189,8 +243,28 @@ def _write_table(sheet, spec: TableSpec, data, formats: Formats, household: Opti
         for r in range(1, n_rows + 1):
             value = cached[r - 1].get(formula.name, "") if r - 1 < len(cached) else ""
             sheet.write_formula(r, col, formula.formula, fmt, value)
+    _write_carried(sheet, rows, len(spec.columns), len(extra), len(carried), formats)
     sheet.freeze_panes(1, 0)
     return len(rows)
+
+
+def _carried_column(name: str, rows: list[list[Any]], at: int) -> dict[str, Any]:
+    """An extra column's table definition: a calculated column when every row holds the
+    same formula (new rows then get it too), else plain."""
+    texts = {v.text if type(v) is Formula else None for v in (r[at] for r in rows)}
+    if len(texts) == 1 and None not in texts:
+        return {"header": name, "formula": texts.pop()}
+    return {"header": name}
+
+
+def _write_carried(sheet, rows: list[list[Any]], first: int, skip: int, count: int, formats: Formats) -> None:
+    """The extra columns' values: row values from position ``first`` go to the sheet after
+    the ``skip`` formula columns."""
+    for offset in range(count):
+        at, col = first + offset, first + skip + offset
+        sheet.set_column(col, col, 14)
+        for r, values in enumerate(rows, start=1):
+            write_value(sheet, r, col, values[at], None, formats)
 
 
 def _list_validation(sheet, first_row: int, col: int, last_row: int, choices: list[str]) -> None:
@@ -220,58 +294,105 @@ def _cached_formula_values(spec: TableSpec, rows: list[list[Any]], household: Op
 
 
 def write_value(sheet, row: int, col: int, value: Any, fmt, formats: Formats) -> None:
-    """Write one Python value with the Excel type it stands for."""
+    """Write one Python value with the Excel type it stands for (a ``Formula`` as a formula)."""
     if value is None or (isinstance(value, str) and value == ""):
         if fmt is not None:
             sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         sheet.write_boolean(row, col, value, formats.for_type("bool"))
     elif isinstance(value, (datetime, date)):
-        sheet.write_datetime(row, col, value, fmt if fmt is not None else formats.for_type("date"))
+        sheet.write_datetime(row, col, value, fmt if fmt is not None else formats.for_type(_date_kind(value)))
     elif isinstance(value, (int, float)):
         sheet.write_number(row, col, value, fmt)
+    elif isinstance(value, (time, timedelta)):
+        sheet.write_datetime(row, col, value, fmt if fmt is not None else formats.for_type("time"))
+    elif type(value) is Formula:
+        _write_formula(sheet, row, col, value, fmt, formats)
     else:
         sheet.write_string(row, col, str(value), fmt)
 
 
+def _date_kind(value: date) -> str:
+    """The format of a date cell that has none of its own: with its time when it has one."""
+    return "datetime" if isinstance(value, datetime) and value.time() != time() else "date"
+
+
+def _write_formula(sheet, row: int, col: int, formula: Formula, fmt, formats: Formats) -> None:
+    """A typed formula with its last computed value cached (dates as Excel serial numbers)."""
+    value = formula.value
+    if isinstance(value, (datetime, date, time, timedelta)):
+        if fmt is None:
+            fmt = formats.for_type(_date_kind(value) if isinstance(value, date) else "time")
+        value = _serial(value)
+    elif value is None:
+        value = ""
+    sheet.write_formula(row, col, formula.text, fmt, value)
+
+
+def _serial(value: Any) -> float:
+    """A date, time or duration as the number Excel stores (days since 1899-12-30)."""
+    if isinstance(value, timedelta):
+        return value.total_seconds() / 86400
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    return (moment.replace(tzinfo=None) - datetime(1899, 12, 30)).total_seconds() / 86400
+
+
 # ---------------------------------------------------------------------------------------
 # Settings
-
-def _setting_values(data) -> dict[str, Any]:
-    """{normalized key: value} from a Settings 2-D list (header first)."""
-    if not data:
-        return {}
-    header = [normalize_header(h) if h is not None else "" for h in data[0]]
-    key_at, value_at = header.index(normalize_header("Setting")), header.index(normalize_header("Value"))
-    return {normalize_header(r[key_at]): r[value_at] for r in data[1:] if len(r) > value_at and r[key_at]}
-
 
 def setting_value(setting: SettingSpec, given: Mapping[str, Any]) -> Any:
     """The value written for ``setting``: the given one, else the registry default."""
     return given.get(setting.norm, setting.default)
 
 
+def _settings_rows(spec: TableSpec, data) -> tuple[dict[str, list[Any]], list[list[Any]], list[str]]:
+    """The given Settings rows in the registry's column order (with their extra columns):
+    {normalized key: row} for the keys (the last row of a key), the rows of keys the
+    registry does not know (in their order), and the extra columns' names."""
+    rows = _source_rows(spec, data)
+    names = [name for _, name in extra_columns(spec, data[0])] if data else []
+    by_key: dict[str, list[Any]] = {}
+    for row in rows:
+        key = plain(row[0])
+        if key is not None and str(key).strip():
+            by_key[normalize_header(key)] = row
+    known = {s.norm for s in layout().settings}
+    unknown = [row for key, row in by_key.items() if key not in known]
+    return by_key, unknown, names
+
+
 def _write_settings(sheet, spec: TableSpec, data, formats: Formats) -> int:
-    """Every registry setting with its default (or the given value), description and dropdown."""
-    given = _setting_values(data)
+    """Every registry setting with its default (or the given value), description and dropdown;
+    then the given rows of keys the registry does not know, kept as they were."""
+    given, unknown, extra = _settings_rows(spec, data)
     settings = layout().settings
-    columns = [{"header": c.name} for c in spec.columns]
-    sheet.add_table(0, 0, len(settings), len(columns) - 1,
+    columns = [{"header": c.name} for c in spec.columns] + [{"header": name} for name in extra]
+    sheet.add_table(0, 0, len(settings) + len(unknown), len(columns) - 1,
                     {"name": spec.name, "columns": columns, "style": TABLE_STYLE})
     for col, column in enumerate(spec.columns):
         sheet.set_column(col, col, column.width)
+    width = len(spec.columns)
     for row, setting in enumerate(settings, start=1):
+        values = given.get(setting.norm)
         sheet.write_string(row, 0, setting.key)
-        write_value(sheet, row, 1, setting_value(setting, given), formats.for_type(setting.type), formats)
+        value = values[1] if values is not None else setting.default
+        write_value(sheet, row, 1, value, formats.for_type(setting.type), formats)
         sheet.write_string(row, 2, setting.description)
+        for offset in range(len(extra)):
+            write_value(sheet, row, width + offset, values[width + offset] if values else None, None, formats)
         if setting.choices:
             _list_validation(sheet, row, 1, row, list(setting.choices))
         elif setting.type == "bool":
             _list_validation(sheet, row, 1, row, BOOL_CHOICES)
         elif setting.min is not None or setting.max is not None:
             _range_validation(sheet, row, setting)
+    for row, values in enumerate(unknown, start=len(settings) + 1):
+        for col, value in enumerate(values):
+            write_value(sheet, row, col, value, None, formats)
     sheet.freeze_panes(1, 0)
-    return len(settings)
+    return len(settings) + len(unknown)
 
 
 def _range_validation(sheet, row: int, setting: SettingSpec) -> None:
@@ -287,9 +408,9 @@ def _range_validation(sheet, row: int, setting: SettingSpec) -> None:
 # ---------------------------------------------------------------------------------------
 # xlwings.conf
 
-def _write_xlwings_conf(sheet, module: str, formats: Formats) -> None:
+def _write_xlwings_conf(sheet, module: str, formats: Formats, kept: Mapping[str, Any]) -> None:
     """Key/value rows from A1 (xlwings reads down to the first blank row), then notes."""
-    rows = xlwings_conf_rows(module)
+    rows = xlwings_conf_rows(module, kept=kept)
     for row, (key, value) in enumerate(rows):
         sheet.write_string(row, 0, key)
         if isinstance(value, bool):

@@ -30,6 +30,9 @@ def make_formats(workbook) -> Formats:
     number_formats = layout().raw["workbook"]["number_formats"]
     by_type = {name: workbook.add_format({"num_format": fmt}) for name, fmt in number_formats.items()}
     by_type["bool"] = workbook.add_format({"align": "center"})
+    # carried cells of columns the registry does not type (extra columns, unknown settings)
+    by_type.setdefault("time", workbook.add_format({"num_format": "hh:mm:ss"}))
+    by_type.setdefault("datetime", workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}))
     return Formats(
         by_type=by_type,
         title=workbook.add_format({"bold": True, "font_size": 14}),

@@ -17,7 +17,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Optional
 
 from .. import __version__
 from ..errors import WorkbookError
@@ -104,18 +104,21 @@ def vba_project_bytes() -> bytes:
                             "reinstall xlwings") from exc
 
 
-def xlwings_conf_rows(module: str, platform: str = sys.platform,
-                      python: str = sys.executable) -> list[tuple[str, Any]]:
+def xlwings_conf_rows(module: str, platform: str = sys.platform, python: str = sys.executable,
+                      kept: Optional[Mapping[str, Any]] = None) -> list[tuple[str, Any]]:
     """Key/value rows of the xlwings.conf sheet; rows whose value would be blank are left out
-    (a blank value in the sheet would hide the add-in's own setting)."""
+    (a blank value in the sheet would hide the add-in's own setting).  ``kept`` gives values
+    a user chose (e.g. the interpreter of an older workbook) for any key but the module."""
     fill = {
         "{module}": module,
         "{python_win}": python if platform.startswith("win") else "",
         "{python_mac}": python if platform == "darwin" else "",
     }
+    chosen = {k.strip().lower(): v for k, v in (kept or {}).items() if v not in (None, "")}
     rows = []
     for key, value in layout().raw["workbook"]["xlwings_conf"]["rows"]:
-        value = fill.get(value, value) if isinstance(value, str) else value
+        keep = value != "{module}" and key.strip().lower() in chosen
+        value = chosen[key.strip().lower()] if keep else fill.get(value, value) if isinstance(value, str) else value
         if value != "":
             rows.append((key, value))
     return rows
