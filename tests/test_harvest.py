@@ -64,7 +64,11 @@ def test_a_candidate_row_has_every_number():
     assert c.term == "LT"
     assert c.replacement == "IXUS"
     assert c.wash_status == "CLEAR" and c.clear
-    assert c.est_tax_saving == pytest.approx(200)
+    # No gains realized this year: the $1,000 long-term loss has no gain to offset and is
+    # deducted against ordinary income (IRC 1211(b), up to $3,000), so it saves the ordinary
+    # (short-term) rate: 1,000 x 40% = 400 (not 1,000 x the 20% LT rate).
+    assert c.est_tax_saving == pytest.approx(400)
+    assert c.note == ""
 
 
 @pytest.mark.parametrize(
@@ -163,14 +167,70 @@ def test_replacement_warnings():
     assert all(not i.is_error for i in result.issues)
 
 
+# This year already realized $10,000 ST and $10,000 LT gain (IXUS, no wash): each candidate's
+# loss first offsets the gain of its own character (Schedule D lines 7 and 15), so it saves
+# at its own term's rate.
+GAINS = (
+    Transaction(date(2026, 3, 2), "Brokerage", "IXUS", Action.SELL, 100, price=200.0, lot_id="GS",
+                acquired=date(2026, 1, 5), cost_basis=10000.0),
+    Transaction(date(2026, 3, 2), "Brokerage", "IXUS", Action.SELL, 100, price=200.0, lot_id="GL",
+                acquired=date(2020, 1, 5), cost_basis=10000.0),
+)
+
+
 def test_ranked_by_estimated_saving():
     lots = [
         Lot("Brokerage", "VXUS", "LT-big", date(2024, 5, 1), 100, 7000.0),     # LT $2,000 -> $400
         Lot("Brokerage", "VXUS", "ST-small", date(2026, 6, 1), 100, 6500.0),   # ST $1,500 -> $600
         Lot("Spouse brokerage", "BND", "B1", date(2024, 5, 1), 100, 8200.0),   # LT $1,200 -> $240
     ]
-    ranked = [c.lot_id for c in harvest_candidates(household(lots)).candidates]
-    assert ranked == ["ST-small", "LT-big", "B1"]
+    candidates = harvest_candidates(household(lots, GAINS)).candidates
+    assert [c.lot_id for c in candidates] == ["ST-small", "LT-big", "B1"]
+    assert [c.est_tax_saving for c in candidates] == [pytest.approx(600), pytest.approx(400), pytest.approx(240)]
+
+
+def test_without_gains_every_loss_is_deducted_at_the_ordinary_rate():
+    # No gains this year: each loss alone is deducted against ordinary income (up to $3,000)
+    # at the 40% ordinary rate: 2,000 -> 800, 1,500 -> 600, 1,200 -> 480.
+    lots = [
+        Lot("Brokerage", "VXUS", "LT-big", date(2024, 5, 1), 100, 7000.0),
+        Lot("Brokerage", "VXUS", "ST-small", date(2026, 6, 1), 100, 6500.0),
+        Lot("Spouse brokerage", "BND", "B1", date(2024, 5, 1), 100, 8200.0),
+    ]
+    candidates = harvest_candidates(household(lots)).candidates
+    assert [(c.lot_id, c.est_tax_saving) for c in candidates] == [
+        ("LT-big", pytest.approx(800)), ("ST-small", pytest.approx(600)), ("B1", pytest.approx(480))]
+
+
+def test_short_term_loss_in_a_year_of_long_term_gains_saves_at_the_long_term_rate():
+    # Wrong before: $18,000 LT gain realized, no ST gain; a $3,000 ST loss nets against the LT
+    # gain (Schedule D line 16), so it saves 3,000 x 20% = 600, not 3,000 x 40% = 1,200.
+    gain = Transaction(date(2026, 3, 2), "Brokerage", "IXUS", Action.SELL, 100, price=280.0, lot_id="GL",
+                       acquired=date(2020, 1, 5), cost_basis=10000.0)
+    lot = Lot("Brokerage", "VXUS", "ST", date(2026, 6, 1), 100, 8000.0)    # ST $3,000 loss
+    c = only(harvest_candidates(household([lot], [gain])))
+    assert (c.term, c.loss) == ("ST", 3000)
+    assert c.est_tax_saving == pytest.approx(600) and c.note == ""
+
+
+def test_a_loss_that_only_grows_the_carry_forward_saves_nothing_and_says_so():
+    # Last year's $10,000 ST carry-forward, no gains: the $3,000 deduction is used up already,
+    # so this $1,000 loss saves nothing this year and carries to next year.
+    c = only(harvest_candidates(household(st_loss_carryforward=10000)))
+    assert c.est_tax_saving == 0 and c.note.startswith("Carry-forward")
+    # $2,500 carried in: the first $500 of the $1,000 loss completes the $3,000 deduction
+    # (500 x 40% = 200), the other $500 carries forward.
+    c = only(harvest_candidates(household(st_loss_carryforward=2500)))
+    assert c.est_tax_saving == pytest.approx(200)
+    assert c.note == "Carry-forward: $500.00 of the loss carries to next year."
+
+
+def test_gain_harvest_room_when_brackets_are_known():
+    # Single, $30,000 taxable income, no gains yet: 49,450 - 30,000 = 19,450 of LT gain at 0%.
+    result = harvest_candidates(household(taxable_income=30000.0))
+    assert result.gain_harvest_room == pytest.approx(19450)
+    assert result.totals() == {"Gain-harvest room (0% LT)": pytest.approx(19450)}
+    assert harvest_candidates(household()).totals() == {}   # flat rates: not known
 
 
 def test_equal_savings_are_ranked_by_loss_then_account_ticker_and_lot():
@@ -182,7 +242,7 @@ def test_equal_savings_are_ranked_by_loss_then_account_ticker_and_lot():
         Lot("Brokerage", "VXUS", "ST", date(2026, 6, 1), 100, 6000.0),         # ST $1,000 -> $400
         Lot("Brokerage", "VXUS", "top", date(2024, 5, 1), 100, 8000.0),        # LT $3,000 -> $600
     ]
-    ranked = [c.lot_id for c in harvest_candidates(household(lots)).candidates]
+    ranked = [c.lot_id for c in harvest_candidates(household(lots, GAINS)).candidates]
     assert ranked == ["top", "N1", "B1", "B2", "S1", "ST"]
 
 

@@ -118,14 +118,16 @@ class Portfolio:
         return tax_ledger(self.household)
 
     def harvest_candidates(self) -> pd.DataFrame:
-        """HARVEST_CANDIDATES: lots worth selling for their loss, ranked by est. saving ($).
-        Warnings (no replacement, no price) are in ``.attrs["issues"]``."""
+        """HARVEST_CANDIDATES: lots worth selling for their loss, ranked by this year's est. tax
+        saving ($).  Warnings (no replacement, no price) are in ``.attrs["issues"]``; the 0%
+        gain-harvest room (when Taxable income is set) in ``.attrs["totals"]``."""
         household = self._valid(layout().function("HARVEST_CANDIDATES").args)
         result = harvest_candidates(household, self._ledger)
         out = frame("HARVEST_CANDIDATES", [
             (c.account, c.ticker, c.lot_id, c.shares, round_money(c.cost_basis), round_money(c.value),
              round_money(c.loss), c.loss_pct, c.term, c.replacement, c.wash_status,
-             round_money(c.est_tax_saving)) for c in result.candidates])
+             round_money(c.est_tax_saving), c.note) for c in result.candidates])
+        out.attrs["totals"] = {k: round_money(v) for k, v in result.totals().items()}
         out.attrs["issues"] = list(result.issues)
         return out
 

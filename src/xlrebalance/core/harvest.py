@@ -12,11 +12,16 @@ that basis AND at least ``Harvest min loss $``.  Each candidate carries:
   reinvestment of the group within the window, past or planned, in any account), or
   PERMANENT / POSSIBLY PERMANENT when the replacement shares matched would be in an
   IRA/Roth or a 401k/HSA (see ``wash.WashIndex.check``);
-- ``est_tax_saving``: loss x the rate of its term.  A design choice: the value of the
-  loss against gains of its own character; losses beyond this year's gains and the $3,000
-  deduction carry forward, so the saving may come in a later year.
+- ``est_tax_saving``: this year's tax without the harvest minus this year's tax with it
+  (``tax.harvest_saving``: the year's realized gains after wash adjustments, Schedule D
+  netting, the deduction limit, last year's carry-forward, the flat rates or the brackets).
+  Each candidate is priced alone on top of the year's realized gains.  A loss that only adds
+  to the carry-forward saves 0 this year; ``note`` then starts with ``Carry-forward`` (also
+  when part of it carries forward).
 
-Candidates are ranked by estimated saving, largest first.
+Candidates are ranked by estimated saving, largest first.  ``HarvestList.gain_harvest_room``
+is the long-term gain that could still be realized this year at 0% (``tax.gain_harvest_room``;
+None when ``Taxable income`` is blank).
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from .heap import build, collector_paused
 from .holding import term as holding_term
 from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Severity
 from .realized import OpenLot, TaxLedger, tax_ledger
-from .tax import rate
+from .tax import SHORT_TERM, gain_harvest_room, round_money, tax_profile, year_tax_and_carry
 from .wash import WashCheck, WashStatus, wash_index
 
 
@@ -50,6 +55,7 @@ class HarvestCandidate:
     wash: WashCheck
     est_tax_saving: float
     holding_from: Optional[date] = None
+    note: str = ""     # "Carry-forward: ..." when (part of) the loss saves nothing this year
 
     @property
     def wash_status(self) -> str:
@@ -65,6 +71,11 @@ class HarvestCandidate:
 class HarvestList:
     candidates: tuple[HarvestCandidate, ...]
     issues: tuple[Issue, ...] = ()
+    gain_harvest_room: Optional[float] = None   # $ of LT gain still taxed at 0% this year
+
+    def totals(self) -> dict[str, float]:
+        """The rows HARVEST_CANDIDATES shows under the table (label -> $): the 0% room, when known."""
+        return {} if self.gain_harvest_room is None else {"Gain-harvest room (0% LT)": self.gain_harvest_room}
 
 
 def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None) -> HarvestList:
@@ -86,11 +97,12 @@ def _harvest(household: Household, ledger: TaxLedger) -> HarvestList:
     index = wash_index(household)
     replacements = _Replacements(household, index)
     untaxed = {name for name, account in accounts.items() if account.type.tax_advantaged}
-    terms: dict[date, tuple[str, float]] = {}   # holding start -> (term, its tax rate)
+    terms: dict[date, str] = {}                 # holding start -> term
     tickers: dict[str, tuple[str, str]] = {}    # ticker -> (wash group, replacement)
     unpriced: set[str] = set()
     min_usd = max(settings.harvest_min_loss_usd - MONEY_TOL, MONEY_TOL)
     found, savings = [], []
+    value = _Saving(settings, ledger.totals.st, ledger.totals.lt)
     for lot in ledger.holdings:   # as ledger.open_positions(), the holding start only when needed
         account, ticker = lot.account, lot.ticker
         if account in untaxed:
@@ -104,24 +116,49 @@ def _harvest(household: Household, ledger: TaxLedger) -> HarvestList:
         if loss < min_usd or not _qualifies(loss, basis, settings):  # cheap test first
             continue
         holding_from = lot.holding_from if isinstance(lot, OpenLot) else lot.acquired
-        if holding_from not in terms:
-            term = holding_term(holding_from, as_of)
-            terms[holding_from] = (term, rate(term, settings))
-        term, term_rate = terms[holding_from]
+        term = terms.get(holding_from)
+        if term is None:
+            term = terms[holding_from] = holding_term(holding_from, as_of)
         if ticker not in tickers:   # in the order the first candidates meet them: the order of warnings
             tickers[ticker] = (replacements.group(ticker), replacements.for_ticker(ticker))
         group, replacement = tickers[ticker]
         lot_id = lot.lot_id
-        saving = loss * term_rate
+        saving, note = value(loss, term)
         found.append(build(
             HarvestCandidate, account=account, ticker=ticker, lot_id=lot_id, shares=shares,
             cost_basis=basis, value=shares * price, loss=loss, loss_pct=loss / basis, term=term,
             replacement=replacement, wash=index.check(group, as_of, shares, (account, lot_id)),
-            est_tax_saving=saving, holding_from=holding_from,
+            est_tax_saving=saving, holding_from=holding_from, note=note,
         ))
         savings.append(saving)
     issues = replacements.issues + [_unpriced_issue(t) for t in sorted(unpriced)]
-    return HarvestList(_ranked(found, savings), tuple(issues))
+    room = gain_harvest_room(settings, ledger.totals.st, ledger.totals.lt)
+    return HarvestList(_ranked(found, savings), tuple(issues), room)
+
+
+class _Saving:
+    """This year's tax saving ($) of a loss of a term, and its note, on top of the year's
+    realized gains: ``tax.harvest_saving``, with the year's own tax and carry-forward
+    computed once (tens of thousands of candidates)."""
+
+    def __init__(self, settings, realized_st: float, realized_lt: float) -> None:
+        self.profile = tax_profile(settings)
+        self.st, self.lt = realized_st, realized_lt
+        self.tax, self.carried = year_tax_and_carry(realized_st, realized_lt, self.profile)
+
+    def __call__(self, loss: float, term: str) -> tuple[float, str]:
+        if term == SHORT_TERM:
+            tax, carried = year_tax_and_carry(self.st - loss, self.lt, self.profile)
+        else:
+            tax, carried = year_tax_and_carry(self.st, self.lt - loss, self.profile)
+        saving = max(0.0, self.tax - tax)
+        carried -= self.carried
+        if carried <= MONEY_TOL:
+            return saving, ""
+        if carried >= loss - MONEY_TOL:
+            return saving, ("Carry-forward: saves no tax this year (no gains left to offset, deduction "
+                            "used up); the loss carries to next year.")
+        return saving, f"Carry-forward: ${round_money(carried):,.2f} of the loss carries to next year."
 
 
 def _ranked(found: list[HarvestCandidate], savings: list[float]) -> tuple[HarvestCandidate, ...]:

@@ -147,6 +147,13 @@ def net_gains(st: float, lt: float, *, loss_limit: float = LOSS_DEDUCTION_LIMIT,
     that income (Capital Loss Carryover Worksheet lines 1-4); the rest carries forward,
     short-term losses deducted first.
     """
+    limit = loss_limit if ordinary_income is None else min(loss_limit, max(ordinary_income, 0.0))
+    return YearNet(st, lt, *_netted(st, lt, limit))
+
+
+def _netted(st: float, lt: float, limit: float) -> tuple[float, float, float, float, float]:
+    """(taxable ST, taxable LT, deductible loss, carry-forward ST, carry-forward LT), $: the
+    arithmetic of ``net_gains`` as a plain tuple (a harvest list prices tens of thousands)."""
     taxable_st = taxable_lt = 0.0
     loss_st = loss_lt = 0.0
     if st >= 0 and lt >= 0:
@@ -159,19 +166,9 @@ def net_gains(st: float, lt: float, *, loss_limit: float = LOSS_DEDUCTION_LIMIT,
         taxable_st, loss_lt = max(remaining, 0.0), max(-remaining, 0.0)
     else:
         loss_st, loss_lt = -st, -lt
-    limit = loss_limit if ordinary_income is None else min(loss_limit, max(ordinary_income, 0.0))
     deductible = min(loss_st + loss_lt, limit)
     from_st = min(loss_st, deductible)
-    from_lt = deductible - from_st
-    return YearNet(
-        st=st,
-        lt=lt,
-        taxable_st=taxable_st,
-        taxable_lt=taxable_lt,
-        deductible_loss=deductible,
-        carry_forward_st=loss_st - from_st,
-        carry_forward_lt=loss_lt - from_lt,
-    )
+    return taxable_st, taxable_lt, deductible, loss_st - from_st, loss_lt - (deductible - from_st)
 
 
 def year_net(st: float, lt: float, profile) -> YearNet:
@@ -189,15 +186,23 @@ def year_tax(st: float, lt: float, profile) -> float:
     Negative when the loss deduction saves ordinary tax.  ``profile`` is a ``TaxProfile`` or
     ``Settings``.  Every estimate is a difference of this function (module docstring).
     """
-    profile = _profile(profile)
-    year = year_net(st, lt, profile)
-    if not profile.brackets_known:
-        return (year.taxable_st * profile.short_term_rate + year.taxable_lt * profile.long_term_rate
-                - year.deductible_loss * profile.short_term_rate)
+    return year_tax_and_carry(st, lt, _profile(profile))[0]
+
+
+def year_tax_and_carry(st: float, lt: float, profile: TaxProfile) -> tuple[float, float]:
+    """(``year_tax``, total carry-forward to next year), $, from one netting."""
     income = profile.taxable_income
-    ordinary = income + year.taxable_st - year.deductible_loss
-    return _bracket_tax(ordinary, year.taxable_lt, year.taxable_st + year.taxable_lt, profile) \
-        - _bracket_tax(income, 0.0, 0.0, profile)
+    limit = profile.loss_limit if income is None else min(profile.loss_limit, max(income, 0.0))
+    taxable_st, taxable_lt, deductible, carry_st, carry_lt = _netted(
+        st - profile.st_carryforward, lt - profile.lt_carryforward, limit)
+    if income is None:
+        tax = (taxable_st * profile.short_term_rate + taxable_lt * profile.long_term_rate
+               - deductible * profile.short_term_rate)
+    else:
+        ordinary = income + taxable_st - deductible
+        tax = (_bracket_tax(ordinary, taxable_lt, taxable_st + taxable_lt, profile)
+               - _bracket_tax(income, 0.0, 0.0, profile))
+    return tax, carry_st + carry_lt
 
 
 def _bracket_tax(ordinary: float, lt_gain: float, investment_income: float, profile: TaxProfile) -> float:
@@ -236,8 +241,11 @@ def harvest_saving(loss: float, term: str, settings, *, realized_st: float = 0.0
                    realized_lt: float = 0.0) -> float:
     """Tax ($, >= 0) a loss of ``loss`` $ (> 0) of ``term`` saves this year: the year's tax
     without it minus with it.  0 when it only adds to the carry-forward."""
-    st_gain, lt_gain = (-loss, 0.0) if term == SHORT_TERM else (0.0, -loss)
-    return max(0.0, -estimate_tax(st_gain, lt_gain, settings, realized_st=realized_st, realized_lt=realized_lt))
+    profile = _profile(settings)
+    before = year_tax_and_carry(realized_st, realized_lt, profile)[0]
+    st_loss, lt_loss = (loss, 0.0) if term == SHORT_TERM else (0.0, loss)
+    after = year_tax_and_carry(realized_st - st_loss, realized_lt - lt_loss, profile)[0]
+    return max(0.0, before - after)
 
 
 def gain_harvest_room(settings, realized_st: float = 0.0, realized_lt: float = 0.0) -> Optional[float]:
