@@ -20,8 +20,13 @@ def __getattr__(name: str):
         from .lifecycle import regenerate
 
         return regenerate
+    if name == "import_files":
+        from .lifecycle.import_files import import_files
+
+        return import_files
     raise AttributeError(f"module 'xlrebalance' has no attribute {name!r}")
 
 
 __version__ = "0.1.0"
-__all__ = ["Portfolio", "load", "regenerate", "Issue", "Severity", "InputError", "WorkbookError", "XlrebalanceError"]
+__all__ = ["Portfolio", "load", "regenerate", "import_files", "Issue", "Severity", "InputError", "WorkbookError",
+           "XlrebalanceError"]

@@ -172,9 +172,24 @@ def cmd_prices(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Broker files into a NEW workbook; without -o a preview that writes nothing."""
+    from .lifecycle.import_files import import_files, write_import
+
+    result = import_files(args.files, args.into, account=args.account)
+    print(result.report.text())
+    if not args.output:
+        print("\nPreview only: nothing was written. Add -o NEW.xlsm to write the new workbook.")
+        return EXIT_OK
+    written = write_import(result, args.into, args.output, force=args.force)
+    print(f"\nWrote {written.workbook} (companion module {written.companion.name}); "
+          f"{args.into} was not changed.")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "check": cmd_check,
                                                             "report": cmd_report, "new": cmd_new,
-                                                            "prices": cmd_prices}
+                                                            "prices": cmd_prices, "import": cmd_import}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,6 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
     prices.add_argument("--replay", metavar="DIR", default=None,
                         help="answer from recorded Yahoo responses in DIR instead of the network")
     prices.add_argument("--no-progress", action="store_true", help="no progress bar")
+    imp = sub.add_parser("import", help="read broker exports into a NEW workbook (preview without -o)",
+                         description="Formats are detected by their columns: Fidelity and Schwab positions, "
+                         "Schwab Lot Details, Vanguard OfxDownload.csv, Interactive Brokers Flex XML, OFX/QFX, "
+                         "and the generic lots CSV (README: Setting up from your broker). BOOK is only read.")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="broker export files")
+    imp.add_argument("--into", required=True, metavar="BOOK", help="the workbook to start from (read-only)")
+    imp.add_argument("-o", "--output", metavar="NEW", default=None, help="the new workbook to write")
+    imp.add_argument("--account", metavar="NAME", default=None,
+                     help="the Accounts name of a one-account file that does not name its account")
+    imp.add_argument("--force", action="store_true", help="overwrite NEW if it exists")
     return parser
 
 

@@ -254,8 +254,8 @@ def _holdings(t: TableRows) -> tuple[Holding, ...]:
 def _lots(t: TableRows) -> tuple[Lot, ...]:
     out, seen = [], set()
     columns = zip(t.rows, t.column("Account"), t.column("Ticker"), t.column("Lot ID"), t.column("Acquired"),
-                  t.column("Shares"), t.column("Cost basis"))
-    for r, account, ticker, lot_id, acquired, shares, basis in columns:
+                  t.column("Shares"), t.column("Cost basis"), t.column("Basis"))
+    for r, account, ticker, lot_id, acquired, shares, basis, note in columns:
         if None in (account, ticker, lot_id, acquired, shares, basis):
             continue
         if shares <= 0 or basis < 0:
@@ -269,7 +269,7 @@ def _lots(t: TableRows) -> tuple[Lot, ...]:
             continue
         seen.add((account, lot_id))
         out.append(build(Lot, account=account, ticker=ticker, lot_id=lot_id, acquired=acquired, shares=shares,
-                         cost_basis=basis, row=r))
+                         cost_basis=basis, row=r, basis_note=note or ""))
     return tuple(out)
 
 

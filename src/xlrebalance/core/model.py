@@ -119,6 +119,7 @@ class Lot:
     shares: float
     cost_basis: float           # total $ for the lot's shares
     row: Optional[int] = None
+    basis_note: str = ""        # how the basis is known when not exactly (e.g. an average cost)
 
     @property
     def basis_per_share(self) -> float:

@@ -54,7 +54,7 @@ def _tax_tail(order: Order, account: Optional[Account], settings: Settings, est_
 
 
 def sell_reason(order: Order, rows: Mapping[str, DriftRow], account: Optional[Account], settings: Settings,
-                est_tax: float, context: str = "") -> str:
+                est_tax: float, context: str = "", average_basis_shares: float = 0.0) -> str:
     row = rows.get(order.asset_class)
     tail = _tax_tail(order, account, settings, est_tax)
     if order.purpose == "withdrawal":
@@ -64,6 +64,9 @@ def sell_reason(order: Order, rows: Mapping[str, DriftRow], account: Optional[Ac
                 f"the most over-weight class inside its band; {tail}")
     else:
         text = f"{_head(order)}: {standing(row, order.asset_class)}; {tail}"
+    if average_basis_shares > 0:
+        text += (f" ({format_shares(average_basis_shares)} sh come from a lot whose basis is an average cost "
+                 "from a positions file, so the tax is an estimate: import the lot details for exact tax)")
     return _with_detail(text, order)
 
 

@@ -26,6 +26,7 @@ rounded to cents in one place, ``to_trade``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Mapping, Optional, Sequence
 
 from .book import Book, Ledger, build_book, class_states
@@ -106,6 +107,11 @@ class _Work:
     @property
     def rows(self) -> dict[str, DriftRow]:
         return {r.asset_class: r for r in self.report.rows}
+
+    @cached_property
+    def noted_lots(self) -> frozenset[tuple[str, str]]:
+        """(account, lot ID) of the lots whose basis is not exact (a ``Basis`` note)."""
+        return frozenset((lot.account, lot.lot_id) for lot in self.household.lots if lot.basis_note)
 
     def keep(self, order: Order) -> bool:
         """Apply ``order`` unless it is below the minimum trade (withdrawal sales are kept)."""
@@ -320,7 +326,8 @@ def to_trade(order: Order, work: _Work, from_sales: bool = False) -> Trade:
     if order.action == "SELL":
         context = money(work.withdrawals.get(order.account, 0.0)) if order.purpose == "withdrawal" else \
             " and ".join(work.states[c].asset_class for c in _breached_under(work))
-        reason = sell_reason(order, work.rows, account, work.household.settings, est_tax, context)
+        reason = sell_reason(order, work.rows, account, work.household.settings, est_tax, context,
+                             average_basis_shares(order, work.noted_lots))
     else:
         prefs = location_preference(next((t for t in work.household.targets
                                           if t.asset_class == order.asset_class), None), order.asset_class)
@@ -328,6 +335,14 @@ def to_trade(order: Order, work: _Work, from_sales: bool = False) -> Trade:
     return Trade(order.account, order.ticker, order.action, order.shares, order.price,
                  round_money(order.amount), describe_lots(order.uses), round_money(order.st_gain),
                  round_money(order.lt_gain), est_tax, order.flags, reason, _lot_shares(order))
+
+
+def average_basis_shares(order: Order, noted: frozenset[tuple[str, str]]) -> float:
+    """Shares ``order`` sells from the ``noted`` lots (account, lot ID): lots whose basis is
+    not exact, e.g. an average cost from a broker's positions file."""
+    if not noted:
+        return 0.0
+    return sum(u.shares for u in order.uses if u.lot is not None and (u.lot.account, u.lot.lot_id) in noted)
 
 
 def _lot_shares(order: Order) -> tuple[tuple[str, float], ...]:
