@@ -120,7 +120,8 @@ def test_extras_bring_the_optional_parts(wheel):
     assert named("prices") >= {"yfinance", "curl-cffi"}
     assert named("excel") == {"xlwings"}
     # the build flattens "xlrebalance[workbook,prices,excel]" into the packages themselves
-    assert named("cli") == named("workbook") | named("prices") | named("excel")
+    assert named("brokers") == {"ofxtools", "ibflex"}
+    assert named("cli") == named("workbook") | named("prices") | named("excel") | named("brokers")
     assert named("test") >= named("cli") | {"pytest", "openpyxl", "hatchling"}
 
 
@@ -138,7 +139,8 @@ def test_the_wheel_carries_the_registry_and_the_lite_template(wheel):
 # ModuleNotFoundError) and importlib.util.find_spec (returns None).
 BLOCKER = textwrap.dedent("""
     import sys
-    for blocked in ("python_calamine", "yfinance", "curl_cffi", "xlwings", "openpyxl", "platformdirs"):
+    for blocked in ("python_calamine", "yfinance", "curl_cffi", "xlwings", "openpyxl", "platformdirs", "ofxtools",
+                    "ibflex"):
         sys.modules[blocked] = None
 """)
 
@@ -175,12 +177,19 @@ def test_the_library_and_the_functions_work_without_the_extras():
     assert out["loaded"] == []
 
 
+BROKERS = Path(__file__).parent / "fixtures" / "brokers"
+
+
 @pytest.mark.parametrize("code, extra, package", [
     ("import xlrebalance as xr; xr.load('x.xlsx')", "workbook", "python-calamine"),
     ("import xlrebalance.workbook.reader", "workbook", "python-calamine"),
     ("import xlrebalance.prices.yahoo", "prices", "yfinance"),
     ("import xlrebalance.prices.replay", "prices", "curl_cffi"),
     ("import xlrebalance.excel.udfs", "excel", "xlwings"),
+    ("from xlrebalance.brokers import read_broker_file; read_broker_file(" + repr(str(BROKERS / 'ofx_investment.qfx')) + ")",
+     "brokers", "ofxtools"),
+    ("from xlrebalance.brokers import read_broker_file; read_broker_file(" + repr(str(BROKERS / 'ibkr_flex_lots.xml')) + ")",
+     "brokers", "ibflex"),
 ])
 def test_a_missing_extra_is_named(code, extra, package):
     done = run_without_extras(f"""

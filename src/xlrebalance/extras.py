@@ -7,6 +7,7 @@ installs inside xlwings Lite too.  The rest comes in extras (``pyproject.toml``)
 - ``workbook``: python-calamine, to read workbooks (``xr.load``, ``check``, ``report``, ``prices``);
 - ``prices``: yfinance and curl_cffi, to fetch quotes from Yahoo;
 - ``excel``: xlwings, for the classic desktop add-in (the functions and the buttons);
+- ``brokers``: ofxtools and ibflex, to import OFX/QFX statements and Interactive Brokers Flex XML;
 - ``cli``: all of the above, for the ``xlrebalance`` command line.
 
 A module that needs one imports it through ``require``, which names the extra to install
@@ -25,6 +26,8 @@ OPTIONAL: dict[str, tuple[str, str, str]] = {
     "yfinance": ("yfinance", "prices", "Fetching quotes from Yahoo"),
     "curl_cffi": ("curl_cffi", "prices", "Fetching quotes from Yahoo"),
     "xlwings": ("xlwings", "excel", "The classic Excel workbook (its functions and buttons)"),
+    "ofxtools": ("ofxtools", "brokers", "Importing an OFX/QFX statement"),
+    "ibflex": ("ibflex", "brokers", "Importing an Interactive Brokers Flex XML file"),
 }
 
 

@@ -24,6 +24,9 @@ def detect(head: str) -> bool:
 
 
 def parse(path: Path) -> BrokerFile:
+    from ..extras import require
+
+    require("ibflex")
     import ibflex.parser
 
     try:

@@ -21,6 +21,9 @@ def detect(head: str) -> bool:
 
 
 def parse(path: Path) -> BrokerFile:
+    from ..extras import require
+
+    require("ofxtools")
     from ofxtools.Parser import OFXTree
 
     tree = OFXTree()
