@@ -2,13 +2,14 @@
 lots and cash, and a report; then (optionally) a NEW workbook.  BOOK is only read."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Optional, Sequence
 
 from ..brokers import BrokerFileError, read_broker_file
 from ..core.model import Issue
-from ..errors import InputError, WorkbookError
+from ..errors import InputError
 from .import_report import ImportResult
 from .importing import merge
 
@@ -34,19 +35,20 @@ def import_files(paths: Sequence[str | Path], into: str | Path, *, account: Opti
     does not say which account it is (or overrides the match).  ``InputError`` when a file
     cannot be read or imported without guessing (unknown layout, malformed row, unmatched
     account, shares that do not tie out)."""
-    from ..workbook.reader import read_tables
+    from .book import read_book
 
     if not paths:
         raise InputError([Issue("no_files", "give at least one broker file to import")])
-    book = read_tables(into)
-    return merge(book.tables, read_files(paths), account=account, today=today or date.today())
+    book = read_book(into)
+    result = merge(book.tables, read_files(paths), account=account, today=today or date.today())
+    carried = tuple(str(cell) for cell in book.not_carried)
+    return ImportResult(result.tables, replace(result.report, not_carried=carried), book.xlwings_conf)
 
 
 def write_import(result: ImportResult, into: str | Path, output: str | Path, *, force: bool = False):
-    """Write ``result``'s tables as a NEW workbook at ``output`` (never over ``into``)."""
-    from ..workbook.builder import build_workbook
+    """Write ``result``'s tables as a NEW workbook at ``output`` (never over ``into``, which
+    stays byte for byte as it was), with the builder, as ``new --from`` does."""
+    from .regenerate import refuse_overwrite, write_book
 
-    if Path(output).resolve() == Path(into).resolve():
-        raise WorkbookError(f"{output}: the new workbook must not be the workbook imported into; "
-                            "choose another name (the original is never overwritten)")
-    return build_workbook(output, tables=result.tables, force=force)
+    refuse_overwrite(into, output, force)
+    return write_book(output, result.tables, force=force, xlwings_conf=result.xlwings_conf)

@@ -1,7 +1,7 @@
 """What an import changes, per account: the preview ``import`` prints before writing."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -44,6 +44,7 @@ class ImportReport:
     changes: tuple[AccountChange, ...]
     new_tickers: tuple[str, ...]
     issues: tuple[Issue, ...]                   # left for the user in the new workbook
+    not_carried: tuple[str, ...] = ()           # cells of BOOK the new workbook will not have
 
     def text(self) -> str:
         return report_text(self)
@@ -55,6 +56,7 @@ class ImportResult:
 
     tables: dict[str, list[list[Any]]]
     report: ImportReport
+    xlwings_conf: dict[str, Any] = field(default_factory=dict)   # BOOK's, carried into NEW
 
 
 def _shares(value: float) -> str:
@@ -90,6 +92,10 @@ def report_text(report: ImportReport) -> str:
     if report.new_tickers:
         lines.append("")
         lines.append(f"New tickers (added to Securities, asset class blank): {', '.join(report.new_tickers)}")
+    if report.not_carried:
+        lines.append("")
+        lines.append("Cells of the workbook the new one will not have:")
+        lines.extend(f"  {cell}" for cell in report.not_carried)
     if report.issues:
         lines.append("")
         lines.append("To do in the new workbook:")

@@ -1,9 +1,11 @@
 """Edit a workbook table held as a 2-D list (header first) by column name, keeping every
-column it has (extra ones too) and never changing the caller's lists."""
+column it has (extra ones too, and formulas typed in cells, read by their last value) and
+never changing the caller's lists."""
 from __future__ import annotations
 
 from typing import Any, Iterable, Optional, Sequence
 
+from ..cells import is_blank, plain
 from ..spec import normalize_header
 
 
@@ -29,7 +31,8 @@ class EditableTable:
         return self._keys().index(normalize_header(name))
 
     def get(self, row: Sequence[Any], name: str) -> Any:
-        return row[self.index(name)]
+        """The cell's value (a typed formula's last computed value)."""
+        return plain(row[self.index(name)])
 
     def text(self, row: Sequence[Any], name: str) -> str:
         value = self.get(row, name)
@@ -47,7 +50,7 @@ class EditableTable:
 
     def data_rows(self) -> list[list[Any]]:
         """The rows that are not blank."""
-        return [r for r in self.rows if any(v not in (None, "") for v in r)]
+        return [r for r in self.rows if not all(is_blank(plain(v)) for v in r)]
 
     def as_rows(self) -> list[list[Any]]:
         return [list(self.header)] + self.rows
