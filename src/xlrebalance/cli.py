@@ -187,9 +187,47 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Each rebalancing policy replayed on the workbook's allocation (or the sample's)."""
+    import json
+
+    from .backtest import backtest_household, document
+    from .backtest.summary import comparison, text_table
+    from .portfolio import Portfolio, load
+    from .sample import sample_tables
+
+    portfolio = Portfolio.from_tables(sample_tables()) if args.path == "sample" else load(args.path)
+    if portfolio.errors:
+        raise InputError(portfolio.issues)
+    try:
+        result, issues = backtest_household(
+            portfolio.household, returns=args.monthly_returns, years=args.years, policies=args.policies,
+            monthly_flow=args.monthly_flow, skip_missing=args.skip_missing, synthetic=args.synthetic)
+    except ValueError as exc:        # an unknown policy name
+        print(f"xlrebalance: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if result is None:
+        raise InputError(issues)
+    if args.output:
+        from .backtest.html import backtest_html
+        from .report import write_page
+
+        print(f"Wrote {write_page(args.output, backtest_html(result), source=args.path)}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(document(result) | {"issues": [str(i) for i in issues]}, indent=2))
+        return EXIT_OK
+    print(f"Returns: {result.series.source}; {result.period}.")
+    print_issues(issues)
+    print(text_table(result))
+    print()
+    print(comparison(result))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "check": cmd_check,
                                                             "report": cmd_report, "new": cmd_new,
-                                                            "prices": cmd_prices, "import": cmd_import}
+                                                            "prices": cmd_prices, "import": cmd_import,
+                                                            "backtest": cmd_backtest}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -241,6 +279,27 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--account", metavar="NAME", default=None,
                      help="the Accounts name of a one-account file that does not name its account")
     imp.add_argument("--force", action="store_true", help="overwrite NEW if it exists")
+    backtest = sub.add_parser("backtest", help="replay rebalancing policies on the workbook's allocation",
+                              description="Each policy (calendar, threshold, hybrid, band edge, halfway, cash "
+                              "flows only, never) runs the real trade-list engine month by month over "
+                              "monthly total returns per asset class, with the workbook's accounts and taxes.")
+    backtest.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only; 'sample' for the "
+                          "bundled sample household")
+    backtest.add_argument("--monthly-returns", metavar="CSV", default=None,
+                          help="Date, then one column per asset class: each month's total return as a "
+                          "decimal (0.02 = 2%%). Default: each class's Buy ticker's monthly history")
+    backtest.add_argument("--synthetic", action="store_true",
+                          help="made-up returns with a fixed seed (offline; labelled synthetic, not history)")
+    backtest.add_argument("--years", type=float, default=None, help="only the last N years of the returns")
+    backtest.add_argument("--policies", nargs="+", default=None, metavar="NAME",
+                          help="monthly quarterly annual threshold hybrid band-edge halfway cash-flows never "
+                          "[all]")
+    backtest.add_argument("--monthly-flow", type=float, default=0.0, metavar="DOLLARS",
+                          help="a deposit (+) or withdrawal (-) every month, in the first taxable account")
+    backtest.add_argument("--skip-missing", action="store_true",
+                          help="backtest the classes that have returns, leaving out those without")
+    backtest.add_argument("-o", "--output", default=None, help="also write a self-contained HTML page")
+    backtest.add_argument("--json", action="store_true", help="print the answer as JSON")
     return parser
 
 

@@ -155,6 +155,28 @@ class Portfolio:
             (o.account, o.ticker, o.lot_id, o.acquired, o.holding_from, o.shares, round_money(o.cost_basis),
              round_money(o.wash_adjustment)) for o in self.tax_ledger().open_lots])
 
+    def backtest(self, returns: Any = None, *, years: Optional[float] = None, policies: Any = None,
+                 monthly_flow: float = 0.0, skip_missing: bool = False, synthetic: bool = False,
+                 price_source: Any = None) -> pd.DataFrame:
+        """BACKTEST: each rebalancing policy replayed on this household's allocation, one row
+        per policy (``backtest.METRIC_COLUMNS``; fractions and $).  ``returns``: a CSV path,
+        2-D rows or a DataFrame (Date, then one column per asset class, monthly total returns
+        as decimals); None fetches each Buy ticker's monthly history, or ``synthetic=True``
+        uses made-up returns.  ``.attrs``: ``summary`` (one paragraph), ``source``, ``issues``;
+        ``InputError`` when the returns cannot be used."""
+        from .backtest import METRIC_COLUMNS, backtest_household, comparison
+
+        if isinstance(returns, pd.DataFrame):
+            returns = [list(returns.columns)] + returns.values.tolist()
+        result, issues = backtest_household(self._valid(), returns=returns, years=years, policies=policies,
+                                            monthly_flow=monthly_flow, skip_missing=skip_missing,
+                                            synthetic=synthetic, price_source=price_source)
+        if result is None:
+            raise InputError(issues)
+        out = pd.DataFrame(result.rows(), columns=list(METRIC_COLUMNS))
+        out.attrs.update(summary=comparison(result), source=result.series.source, issues=issues)
+        return out
+
 
 def load(path: Any, *, today: Optional[date] = None) -> Portfolio:
     """Read a workbook (.xlsx/.xlsm) read-only and return its Portfolio."""

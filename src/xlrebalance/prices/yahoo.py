@@ -233,6 +233,39 @@ class YahooSource:
             progress(len(wanted), len(wanted))
         return _result(wanted, frame, observer.records, logs.by_ticker, self.timeout)
 
+    def monthly_history(self, tickers: Iterable[str], *, years: Optional[int] = None
+                        ) -> tuple[dict[str, list[tuple[datetime, float]]], dict[str, Failure]]:
+        """Month-end closes adjusted for splits and distributions (a total-return series),
+        oldest first, per ticker: ``yf.download(interval="1mo", auto_adjust=True)`` over the
+        last ``years`` (all history when None).  Failures per ticker, as ``fetch`` reports them."""
+        wanted = unique_tickers(tickers)
+        if not wanted:
+            return {}, {}
+        session = self._session()
+        observer = _SessionObserver(len(wanted), None)
+        with _FETCH_LOCK:
+            _keep_yfinance_cache_with_ours()
+            YfData.cache_get.cache_clear()
+            with _observing(session, observer), _collecting_logs() as logs, warnings.catch_warnings():
+                warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
+                frame = yf.download(
+                    list(wanted), period=f"{years}y" if years else "max", interval="1mo", auto_adjust=True,
+                    actions=False, threads=self.threads, progress=False, timeout=self.timeout,
+                    session=session, group_by="column", ignore_tz=True, multi_level_index=True,
+                )
+        closes = _closes(frame)
+        history, failures = {}, {}
+        for ticker in wanted:
+            points = [] if closes is None or ticker not in closes.columns else \
+                [(when.to_pydatetime(), float(price)) for when, price in closes[ticker].items()
+                 if math.isfinite(price) and price > 0]
+            if points:
+                history[ticker] = points
+            else:
+                failures[ticker] = _failure(ticker, observer.records.get(ticker, _ChartRecord()),
+                                            logs.by_ticker.get(ticker), self.timeout)
+        return history, failures
+
 
 def _result(wanted, frame, records: dict[str, _ChartRecord], logs: dict[str, str], timeout: float) -> FetchResult:
     closes = _closes(frame)

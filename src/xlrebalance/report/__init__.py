@@ -9,7 +9,7 @@ from typing import Optional
 from ..errors import WorkbookError
 from .html import render_report
 
-__all__ = ["render_report", "write_report", "default_output"]
+__all__ = ["render_report", "write_report", "write_page", "default_output"]
 
 
 def default_output(workbook: str | Path) -> Path:
@@ -23,11 +23,18 @@ def write_report(result, output: Optional[str | Path] = None) -> Path:
     Refuses to write over the workbook itself or to a spreadsheet file name.
     """
     target = Path(output) if output else default_output(result.path)
+    return write_page(target, render_report(result), source=result.path)
+
+
+def write_page(target: str | Path, page: str, source: Optional[str | Path] = None) -> Path:
+    """Write an HTML ``page`` to ``target`` through a temporary file in the same folder, so
+    a failure never leaves half a page; refuses a spreadsheet name or the ``source`` itself."""
+    target = Path(target)
     if target.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb"):
         raise WorkbookError(f"{target.name}: the report is an HTML page; give a name ending in .html")
-    if target.exists() and Path(result.path).exists() and target.resolve() == Path(result.path).resolve():
+    if source is not None and target.exists() and Path(source).exists() and \
+            target.resolve() == Path(source).resolve():
         raise WorkbookError(f"{target}: that is the workbook itself; choose another file for the report")
-    page = render_report(result)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(suffix=".html", prefix=f".{target.stem}-", dir=target.parent)
     try:
