@@ -12,8 +12,9 @@ invested at the policy targets by the trade list itself.  Each month end:
    raises the cash flow; the BUY/SELL rows are executed at the month-end price;
 4. taxable sales relieve the lots the plan named; purchases in taxable accounts become lots;
    at each year end the year's sales are replayed under the wash-sale rules
-   (``core.realized``), taxed at the Settings rates with Schedule D netting and the loss
-   carried forward, and the open lots carry their wash adjustments into the next year.
+   (``core.realized``) and taxed by ``core.tax.year_tax`` (the Settings' rates or brackets,
+   Schedule D netting, the loss carried forward year to year), and the open lots carry their
+   wash adjustments into the next year.
 
 Non-tradable classes are left out (their targets rescaled away, as DRIFT does). Taxes are
 counted when realized, not paid out of the portfolio; after-tax ending value is the ending
@@ -32,7 +33,7 @@ from ..core.drift import CASH_CLASS
 from ..core.model import (SHARE_TOL, Account, Action, AssetClassTarget, BandRule, Household, Lot, Price,
                           Security, Settings, Transaction, Holding, Trigger)
 from ..core.realized import tax_ledger
-from ..core.tax import net_gains, tax_on_net
+from ..core.tax import TaxProfile, tax_profile, year_net, year_tax
 from ..core.trades import Trade, trade_list
 from ..core.triggers import decide, review_status
 from .policies import Policy
@@ -225,15 +226,16 @@ class _State:
             left -= take
         return tuple(picks)
 
-    def close_year(self, day: date, settings: Settings, carry: tuple[float, float]) -> tuple:
-        """The year's realized (ST, LT) after wash sales, its tax and disallowed loss, the
-        carry-forward to next year; the open lots keep their wash adjustments."""
+    def close_year(self, day: date, settings: Settings, profile: TaxProfile) -> tuple:
+        """The year's realized (ST, LT) after wash sales, its tax (``core.tax.year_tax``, with
+        the carry-forward ``profile`` brings in), the disallowed loss, and next year's profile;
+        the open lots keep their wash adjustments."""
         household = self.household(replace(settings, as_of=day), {})
         ledger = tax_ledger(household)
         st, lt = ledger.totals.st, ledger.totals.lt
-        year_st, year_lt = st - carry[0], lt - carry[1]
-        year = net_gains(year_st, year_lt)
-        tax = tax_on_net(year_st, year_lt, settings)
+        tax = year_tax(st, lt, profile)
+        year = year_net(st, lt, profile)
+        following = replace(profile, st_carryforward=year.carry_forward_st, lt_carryforward=year.carry_forward_lt)
         lots, seen = [], set()
         for item in ledger.holdings:
             if not self.taxable(item.account) or not (isinstance(item, Lot) or item.source == "lot"):
@@ -246,7 +248,7 @@ class _State:
                                                                 item.shares, item.cost_basis))
         self.lots = lots
         self.txs = []
-        return st, lt, tax, ledger.totals.disallowed, (year.carry_forward_st, year.carry_forward_lt)
+        return st, lt, tax, ledger.totals.disallowed, following
 
 
 def policy_targets(household: Household) -> tuple[tuple[str, ...], tuple[AssetClassTarget, ...]]:
@@ -302,7 +304,7 @@ def simulate(household: Household, series: ReturnSeries, policy: Policy, *,
     last_review = day
     months, values, growth, drifts, pre, flowed, mismatch = [], [], [], [], [], [], 0.0
     events, traded, realized_st, realized_lt, taxes, disallowed = 0, 0.0, 0.0, 0.0, 0.0, 0.0
-    carry = (0.0, 0.0)
+    profile = tax_profile(household.settings)       # last year's carry-forward from Settings, then the run's
     index, before = 1.0, state.value()
     for day, returns in zip(series.months, series.returns):
         for asset_class, r in zip(classes, returns):     # quoted in cents, as a broker shows them
@@ -329,7 +331,7 @@ def simulate(household: Household, series: ReturnSeries, policy: Policy, *,
         index *= (moved / before) if before else 1.0
         before = state.value()
         if day.month == 12 or day == series.months[-1]:
-            st, lt, tax, lost, carry = state.close_year(day, settings, carry)
+            st, lt, tax, lost, profile = state.close_year(day, settings, profile)
             realized_st, realized_lt, taxes, disallowed = (realized_st + st, realized_lt + lt, taxes + tax,
                                                            disallowed + lost)
         months.append(day)
