@@ -97,7 +97,7 @@ def with_extras() -> dict:
     for n, row in enumerate(tables["Lots"][1:]):
         row.append(f"note {n}" if n % 2 == 0 else None)
     tables["Lots"][1][-1] = date(2020, 5, 17)        # a date in an extra column stays a date
-    tables["Accounts"][0].insert(1, "Number")         # a column the layout lacks, in the middle
+    tables["Accounts"][0].insert(1, "Nickname")       # a column the layout lacks, in the middle
     for n, row in enumerate(tables["Accounts"][1:]):
         row.insert(1, f"X-{1000 + n}")
     tables["Settings"].append(["My own key", 42.0])
@@ -112,9 +112,9 @@ def test_extra_columns_and_unknown_settings_are_carried(tmp_path):
     assert new_tables == read_tables(old).tables
     assert new_tables["Lots"][0][-1] == "Broker note"
     assert new_tables["Lots"][1][-1] == date(2020, 5, 17)
-    assert new_tables["Accounts"][0] == ["Account", "Type", "Owner", "Cash", "Cash flow", "Number"]
+    assert new_tables["Accounts"][0] == ["Account", "Type", "Owner", "Cash", "Cash flow", "Number", "Nickname"]
     assert [r for r in new_tables["Settings"] if r[0] == "My own key"] == [["My own key", 42.0, ""]]
-    assert result.report.extra_columns == {"Accounts": ("Number",), "Lots": ("Broker note",)}
+    assert result.report.extra_columns == {"Accounts": ("Nickname",), "Lots": ("Broker note",)}
     assert answers(tmp_path / "again.xlsm") == answers(old)
 
 
@@ -158,7 +158,7 @@ def test_older_layout_headers_are_renamed(tmp_path):
     result = regenerate(old, tmp_path / "current.xlsm")
     assert result.report.renamed == ("Lots: column 'Date acquired' is now 'Acquired'",)
     new = read_tables(tmp_path / "current.xlsm").tables
-    assert new["Lots"][0] == ["Account", "Ticker", "Lot ID", "Acquired", "Shares", "Cost basis"]
+    assert new["Lots"][0] == ["Account", "Ticker", "Lot ID", "Acquired", "Shares", "Cost basis", "Basis"]
     assert new["Lots"][1][3] == date(2019, 3, 15)
     assert answers(tmp_path / "current.xlsm") == answers(build_sample(tmp_path))
 
@@ -260,5 +260,6 @@ def test_write_book_is_the_builder_with_carried_parts(tmp_path):
               **{k: v for k, v in sample_tables().items() if k != "Lots"}}
     write_book(tmp_path / "written.xlsm", tables)
     again = read_book(tmp_path / "written.xlsm")
-    assert again.tables["Lots"][1][6] == Formula("=Lots[[#This Row],[Shares]]*2", 20.0)
-    assert again.formulas == ("Lots!G2",)
+    at = again.tables["Lots"][0].index("Double")          # extra columns follow the registry's
+    assert again.tables["Lots"][1][at] == Formula("=Lots[[#This Row],[Shares]]*2", 20.0)
+    assert again.formulas == (f"Lots!{chr(ord('A') + at)}2",)
