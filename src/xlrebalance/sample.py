@@ -113,4 +113,8 @@ def sample_tables() -> dict[str, list[list]]:
         "Settings": _SETTINGS, "Accounts": _ACCOUNTS, "Targets": _TARGETS, "Securities": _SECURITIES,
         "Holdings": _HOLDINGS, "Lots": _LOTS, "Transactions": _TRANSACTIONS, "Prices": _PRICES,
     }
+    from .spec import layout
+
+    for spec in layout().tables:    # tables with no sample rows (e.g. Journal, Fills): header only
+        tables.setdefault(spec.name, [[c.name for c in spec.columns]])
     return {name: [list(row) for row in rows] for name, rows in tables.items()}

@@ -24,6 +24,7 @@ FIELDS = {
     "SpecID lots": "spec_id_lots",
     "ST loss carryforward": "st_loss_carryforward", "LT loss carryforward": "lt_loss_carryforward",
     "Filing status": "filing_status", "Taxable income": "taxable_income",
+    "Limit collar": "limit_collar",
 }
 _CHOICE_TYPES = {
     "review_cadence": model.Cadence, "trigger": model.Trigger, "band_rule": model.BandRule,

@@ -50,6 +50,7 @@ class TableSpec:
     required: bool
     description: str
     columns: tuple[ColumnSpec, ...]
+    warn_if_missing: bool = True    # False: a workbook without the sheet is fine (e.g. Journal, Fills)
 
     def column(self, name: str) -> ColumnSpec:
         found = self._by_name.get(name)
@@ -141,6 +142,7 @@ def layout() -> Layout:
             required=bool(t.get("required", False)),
             description=t.get("description", ""),
             columns=tuple(_column(c) for c in t["columns"]),
+            warn_if_missing=bool(t.get("warn_if_missing", True)),
         )
         for t in raw["tables"]
     )

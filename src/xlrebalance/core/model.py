@@ -249,6 +249,7 @@ class Settings:
     lt_loss_carryforward: float = 0.0   # $ long-term capital loss carried in from last year (>= 0)
     filing_status: FilingStatus = FilingStatus.SINGLE
     taxable_income: Optional[float] = None  # $ ordinary taxable income this year; None = flat rates
+    limit_collar: float = 0.005     # fraction: orders' limit price this far from the last price
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ def _table_issues(package: Package, spec: TableSpec, has_dashboard: bool) -> lis
     needed = ", ".join(c.name for c in spec.columns if c.required)
     if table is None:
         sheet = package.sheet(spec.sheet)
+        if sheet is None and not spec.warn_if_missing:
+            return []
         if sheet is None:
             effect = "" if spec.required else " (it is optional: without it the answers assume it is empty)"
             return [Issue("missing_sheet", f"The workbook has no '{spec.sheet}' sheet{effect}; add the sheet "
