@@ -169,10 +169,19 @@ def _check_workbook(path: Path, live: bool, today: Optional[date], price_source:
         issues += live_issues
     portfolio = Portfolio.from_tables(tables, today=today, header_rows=header_rows)
     issues += _new_issues(issues, portfolio.issues)
+    issues += _journal_issues(tables, header_rows)
     if any(i.is_error for i in issues):
         return CheckResult(str(path), tuple(issues), None, sheets)
     answers, engine_issues = compute_answers(portfolio)
     return CheckResult(str(path), tuple(issues + engine_issues), answers, sheets)
+
+
+def _journal_issues(tables: dict, header_rows: dict) -> list[Issue]:
+    """The Journal's cell and consistency problems (its missing columns the parser reports)."""
+    from .journal.entries import consistency_issues, read_entries
+
+    entries, found = read_entries(tables.get("Journal"), header_rows.get("Journal", 1))
+    return [i for i in found if i.code not in _REPEATS] + consistency_issues(entries)
 
 
 def _with_live_prices(tables: dict, source: Any) -> tuple[dict, list[Issue]]:

@@ -224,10 +224,168 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_text(path: str, text: str) -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_orders(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .check_text import table_text
+    from .journal.books import plan_run, read_book, write_new_book
+    from .journal.entries import append_run
+    from .journal.formats import render
+
+    if Path(args.output).suffix.lower() in (".xlsx", ".xlsm"):
+        print(f"xlrebalance: {args.output}: the orders are a {args.format} file; give another name "
+              "(the workbook with the Journal is --journal NEW.xlsm)", file=sys.stderr)
+        return EXIT_INVALID
+    book = read_book(args.path)
+    run = plan_run(book.tables, allow_stale=args.allow_stale)
+    if run.errors:
+        print("Pre-trade checks failed; no orders written:", file=sys.stderr)
+        print_issues(run.issues, sys.stderr)
+        return EXIT_INVALID
+    if run.orders:
+        print(table_text(["Order ID", "Side", "Shares", "Ticker", "Account", "Limit", "Lots", "Note"], [
+            [o.order_id, o.side, f"{o.shares:g}", o.ticker, o.account, f"{o.limit_price:,.2f}", o.lots, o.note]
+            for o in run.orders], max_width=200))
+    else:
+        print("The plan has no orders to send.")
+    for note in run.notes:
+        print(f"  {note}")
+    if run.issues:
+        print("\n== Warnings ==")
+        print_issues(run.issues)
+    _write_text(args.output, render(run, args.format))
+    print(f"Wrote {args.output} ({len(run.orders)} orders, {args.format}; run {run.run_id})")
+    if args.journal:
+        table, added, _ = append_run(book.tables.get("Journal"), run.entries())
+        tables = {**book.tables, "Journal": table}
+        written = write_new_book(args.journal, tables, old=args.path, force=args.force)
+        print(f"Wrote {written}: {added} Journal rows added as PROPOSED"
+              + ("" if added == len(run.orders) else f" ({len(run.orders) - added} already there)"))
+    return EXIT_OK
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from .journal.books import read_book, write_new_book
+    from .journal.fills import read_fills_csv
+    from .journal.record import record_fills
+
+    fills, problems = read_fills_csv(args.fills)
+    if problems:
+        print("The fills have errors; nothing was recorded:", file=sys.stderr)
+        print_issues(problems, sys.stderr)
+        return EXIT_INVALID
+    book = read_book(args.into)
+    result = record_fills(book.tables, fills, unplanned=args.unplanned)
+    if not result.ok:
+        print("Exceptions; nothing was recorded (all fills apply, or none):", file=sys.stderr)
+        print_issues(result.exceptions, sys.stderr)
+        return EXIT_INVALID
+    for item in result.applied:
+        slip = item.slippage
+        shown = "" if slip is None else (" at the limit" if slip == 0 else
+                                         f", ${abs(slip):,.4g}/sh {'worse' if slip > 0 else 'better'} than the "
+                                         f"${item.limit_price:,.2f} limit")
+        print(f"  {item.fill.date:%Y-%m-%d} {item.fill.side} {item.fill.shares:g} {item.fill.ticker} in "
+              f"{item.fill.account} at ${item.fill.price:,.2f} -> {item.order_id} {item.status}{shown}")
+    for fill in result.duplicates:
+        print(f"  {fill.where}: already recorded ({fill.ref}); skipped")
+    for note in result.notes:
+        print(note)
+    written = write_new_book(args.output, result.tables, old=args.into, force=args.force)
+    changed = ", ".join(result.changed) or "no table"
+    print(f"Wrote {written}: {len(result.applied)} fills recorded, {len(result.duplicates)} already recorded; "
+          f"changed {changed}. {args.into} was not changed.")
+    return EXIT_OK
+
+
+def cmd_journal(args: argparse.Namespace) -> int:
+    import json
+
+    from .journal.audit import journal_document, journal_text, runs
+    from .journal.books import read_book
+    from .journal.entries import consistency_issues, read_entries
+
+    book = read_book(args.path)
+    entries, problems = read_entries(book.tables.get("Journal"), book.header_rows.get("Journal", 1))
+    problems += consistency_issues(entries)
+    selected = runs(entries, since=args.since)
+    if args.json:
+        document = journal_document(selected)
+        document["issues"] = [str(i) for i in problems]
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        print(journal_text(selected), end="")
+        if problems:
+            print("== Journal problems ==")
+            print_issues(problems)
+    return EXIT_INVALID if any(i.is_error for i in problems) else EXIT_OK
+
+
+def _iso_date(text: str):
+    from datetime import date
+
+    from .cells import parse_date
+
+    value, problem = parse_date(text)
+    if problem or value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (2026-11-20 or 11/20/2026)")
+    return value if isinstance(value, date) else value.date()
+
+
+def add_journal_commands(sub) -> None:
+    """The closed loop: orders, record, journal."""
+    orders = sub.add_parser("orders", help="the plan's trades as limit orders (CSV, JSON or an IBKR basket)",
+                            description="Runs the pre-trade checks, then writes the plan's BUY/SELL rows as "
+                            "orders (sells first, whole shares, limit prices from the Limit collar setting). "
+                            "The workbook is only read.")
+    orders.add_argument("path", metavar="BOOK", help="the workbook (.xlsx/.xlsm), read-only")
+    orders.add_argument("-o", "--output", required=True, metavar="FILE", help="the orders file to write")
+    orders.add_argument("--format", choices=["csv", "json", "ibkr"], default="csv",
+                        help="csv [default], json, or ibkr (Interactive Brokers BasketTrader basket)")
+    orders.add_argument("--journal", metavar="NEW", default=None,
+                        help="also write NEW, a copy of BOOK with the run appended to the Journal as PROPOSED")
+    orders.add_argument("--allow-stale", action="store_true", help="write orders even on stale prices")
+    orders.add_argument("--force", action="store_true", help="overwrite NEW if it exists")
+    record = sub.add_parser("record", help="apply executed fills and write a NEW workbook",
+                            description="Matches each fill to a Journal order and applies them all (or none) to "
+                            "Holdings, Lots, Transactions, Accounts and the Journal, in a NEW workbook.")
+    record.add_argument("fills", metavar="FILLS", help="the fills CSV (Date, Account, Ticker, Side, Shares, Price, "
+                        "Fees, Order ID, Broker ref)")
+    record.add_argument("--into", required=True, metavar="BOOK", help="the workbook the fills belong to (read-only)")
+    record.add_argument("-o", "--output", required=True, metavar="NEW", help="the NEW workbook to write")
+    record.add_argument("--unplanned", action="store_true", help="also apply fills no Journal order matches")
+    record.add_argument("--force", action="store_true", help="overwrite NEW if it exists")
+    journal = sub.add_parser("journal", help="the audit trail: runs, approvals, overrides, fills vs proposal")
+    journal.add_argument("path", metavar="BOOK", help="the workbook (.xlsx/.xlsm), read-only")
+    journal.add_argument("--since", type=_iso_date, default=None, metavar="DATE",
+                         help="only runs made or filled on or after DATE")
+    journal.add_argument("--json", action="store_true", help="print a JSON document")
+
+
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "check": cmd_check,
                                                             "report": cmd_report, "new": cmd_new,
                                                             "prices": cmd_prices, "import": cmd_import,
                                                             "backtest": cmd_backtest}
+COMMANDS.update(orders=cmd_orders, record=cmd_record, journal=cmd_journal)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -300,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="backtest the classes that have returns, leaving out those without")
     backtest.add_argument("-o", "--output", default=None, help="also write a self-contained HTML page")
     backtest.add_argument("--json", action="store_true", help="print the answer as JSON")
+    add_journal_commands(sub)
     return parser
 
 
