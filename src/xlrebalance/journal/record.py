@@ -20,7 +20,9 @@ column kept:
   no lots, a Buy row alone: wash-sale rules see every purchase); cash - shares x price - fees.
 - The pending ``Cash flow`` of every account of a run recorded is settled into its Cash
   (the deposit the plan invested has arrived; the withdrawal has left): Cash becomes
-  Cash + Cash flow + sells - buys - fees, rounded to the cent once, and Cash flow 0.
+  Cash + Cash flow + sells - buys - fees, rounded to the cent once, and Cash flow 0.  A
+  withdrawal larger than the cash there (a sell still open) leaves as far as the cash
+  allows; the rest stays pending in Cash flow.
 - Journal rows get Filled shares, Fill price (average), Fill date (latest), Fill refs and
   Status FILLED, or PARTIAL while shares are still open.
 Anything that cannot be applied (a sale beyond the shares or lots held, cash below zero)
@@ -101,7 +103,7 @@ def record_fills(tables: Mapping[str, Sequence[Sequence[Any]]], fills: Sequence[
     duplicates = tuple(f for f in fills if f.ref in known)
     new = sorted((f for f in fills if f.ref not in known), key=lambda f: (f.date, f.line or 0))
     exceptions = _validate(household, new)
-    matched, unmatched = match_fills(entries, [f for f in new if not any(i.line == f.line for i in exceptions)])
+    matched, unmatched = match_fills(entries, [f for f in new if not any(i.row == f.line for i in exceptions)])
     for fill in unmatched:
         if not unplanned:
             exceptions.append(_exception("unplanned_fill", f"no open order in the Journal matches this "
@@ -335,14 +337,15 @@ def _settle_cash(books: _Books, settle: set[str]) -> None:
         if name not in books.cash_moves and name not in settle:
             continue
         flow = _number(grid.get(row, "Cash flow")) if name in settle else 0.0
-        cash = round(_number(grid.get(row, "Cash")) + flow + books.cash_moves.get(name, 0.0), 2)
+        cash = _number(grid.get(row, "Cash")) + books.cash_moves.get(name, 0.0) + max(flow, 0.0)
         if cash < -MONEY_TOL:
             raise _Abort(_exception("cash_negative", f"after these fills {name} would hold ${cash:,.2f} of cash; "
                                     "check the fills' prices and fees, or enter the deposit that paid for them "
                                     "in Accounts first."))
-        grid.set(row, "Cash", max(cash, 0.0))
+        paid = min(-flow, max(cash, 0.0)) if flow < 0 else 0.0     # a withdrawal leaves as far as cash allows
+        grid.set(row, "Cash", max(round(cash - paid, 2), 0.0))
         if name in settle:
-            grid.set(row, "Cash flow", 0.0)
+            grid.set(row, "Cash flow", round(flow + paid, 2) if flow < 0 else 0.0)
 
 
 def _update_journal(grid: Grid, entries: Sequence[Entry], matched: Sequence[tuple[Fill, Entry]],
