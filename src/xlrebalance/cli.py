@@ -253,6 +253,10 @@ def cmd_orders(args: argparse.Namespace) -> int:
         print(f"xlrebalance: {args.output}: the orders are a {args.format} file; give another name "
               "(the workbook with the Journal is --journal NEW.xlsm)", file=sys.stderr)
         return EXIT_INVALID
+    if args.journal:
+        from .lifecycle.regenerate import refuse_overwrite
+
+        refuse_overwrite(args.path, args.journal, args.force)
     book = read_book(args.path)
     run = plan_run(book.tables, allow_stale=args.allow_stale)
     if run.errors:
@@ -275,7 +279,8 @@ def cmd_orders(args: argparse.Namespace) -> int:
     if args.journal:
         table, added, _ = append_run(book.tables.get("Journal"), run.entries())
         tables = {**book.tables, "Journal": table}
-        written = write_new_book(args.journal, tables, old=args.path, force=args.force)
+        written = write_new_book(args.journal, tables, old=args.path, force=args.force,
+                                 xlwings_conf=book.xlwings_conf)
         print(f"Wrote {written}: {added} Journal rows added as PROPOSED"
               + ("" if added == len(run.orders) else f" ({len(run.orders) - added} already there)"))
     return EXIT_OK
@@ -286,6 +291,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     from .journal.fills import read_fills_csv
     from .journal.record import record_fills
 
+    from .lifecycle.regenerate import refuse_overwrite
+
+    refuse_overwrite(args.into, args.output, args.force)      # before any work: NEW is never BOOK
     fills, problems = read_fills_csv(args.fills)
     if problems:
         print("The fills have errors; nothing was recorded:", file=sys.stderr)
@@ -308,7 +316,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         print(f"  {fill.where}: already recorded ({fill.ref}); skipped")
     for note in result.notes:
         print(note)
-    written = write_new_book(args.output, result.tables, old=args.into, force=args.force)
+    written = write_new_book(args.output, result.tables, old=args.into, force=args.force,
+                             xlwings_conf=book.xlwings_conf)
     changed = ", ".join(result.changed) or "no table"
     print(f"Wrote {written}: {len(result.applied)} fills recorded, {len(result.duplicates)} already recorded; "
           f"changed {changed}. {args.into} was not changed.")
@@ -323,7 +332,7 @@ def cmd_journal(args: argparse.Namespace) -> int:
     from .journal.entries import consistency_issues, read_entries
 
     book = read_book(args.path)
-    entries, problems = read_entries(book.tables.get("Journal"), book.header_rows.get("Journal", 1))
+    entries, problems = read_entries(book.values().get("Journal"), book.header_rows.get("Journal", 1))
     problems += consistency_issues(entries)
     selected = runs(entries, since=args.since)
     if args.json:

@@ -1,7 +1,8 @@
 """Reading a workbook's tables and writing the NEW workbook a headless command produces.
 
-The user's workbook is only read; every change goes to a NEW file written by our builder
-from the tables ({table name: 2-D rows, header first}).  NEW must not be the workbook read.
+The user's workbook is only read (``lifecycle.book.read_book``: every table with its extra
+columns and typed formulas); every change goes to a NEW file written the way ``new --from``
+writes one (``lifecycle.regenerate.write_book``).  NEW is never the workbook read.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from ..errors import WorkbookError
+from ..cells import plain
 from ..portfolio import Portfolio
 from .orders import OrderRun, build_orders
 
@@ -17,28 +18,31 @@ Tables = Mapping[str, Sequence[Sequence[Any]]]
 
 
 def read_book(path: str | Path):
-    """The workbook's tables (``workbook.reader.WorkbookTables``)."""
-    from ..workbook.reader import read_tables
+    """The workbook's tables (``lifecycle.book.Book``: ``.tables`` keep typed formulas,
+    ``.values()`` has their computed values)."""
+    from ..lifecycle.book import read_book as read
 
-    return read_tables(path)
+    return read(path)
+
+
+def values(tables: Tables) -> dict[str, list[list[Any]]]:
+    """The tables with every typed formula replaced by its last computed value."""
+    return {name: [[plain(v) for v in row] for row in rows] for name, rows in tables.items()}
 
 
 def plan_run(tables: Tables, *, today: Optional[date] = None, now: Optional[datetime] = None,
              allow_stale: bool = False) -> OrderRun:
     """The orders of the plan the workbook's tables give today (``InputError`` on bad input)."""
-    portfolio = Portfolio.from_tables(tables, today=today)
+    portfolio = Portfolio.from_tables(values(tables), today=today)
     plan = portfolio.trade_plan()
     return build_orders(portfolio.household, plan, now=now, allow_stale=allow_stale)
 
 
-def write_new_book(new: str | Path, tables: Tables, *, old: str | Path, force: bool = False) -> Path:
+def write_new_book(new: str | Path, tables: Tables, *, old: str | Path, force: bool = False,
+                   xlwings_conf: Optional[Mapping[str, Any]] = None) -> Path:
     """Write ``tables`` to the NEW workbook ``new`` (never over ``old``); returns its path."""
-    new_path, old_path = Path(new), Path(old)
-    if new_path.suffix == "":
-        new_path = new_path.with_suffix(".xlsm")
-    if new_path.exists() and old_path.exists() and new_path.resolve() == old_path.resolve():
-        raise WorkbookError(f"{new_path}: that is the workbook read; write the result to a NEW file "
-                            "(the original is never changed)")
-    from ..workbook.builder import build_workbook
+    from ..lifecycle.regenerate import refuse_overwrite, write_book
 
-    return build_workbook(new_path, tables={k: [list(r) for r in v] for k, v in tables.items()}, force=force).workbook
+    refuse_overwrite(old, new, force)
+    return write_book(new, {k: [list(r) for r in v] for k, v in tables.items()}, force=force,
+                      xlwings_conf=xlwings_conf).workbook

@@ -93,9 +93,10 @@ def record_fills(tables: Mapping[str, Sequence[Sequence[Any]]], fills: Sequence[
                  today: Optional[date] = None) -> RecordResult:
     """``tables`` (a workbook's, by table name) with ``fills`` applied, or the exceptions."""
     tables = {name: [list(r) for r in rows] for name, rows in tables.items()}
-    household = parse_household(tables, today=today)
+    seen = {name: [[cells.plain(v) for v in row] for row in rows] for name, rows in tables.items()}
+    household = parse_household(seen, today=today)
     problems = [i for i in household.issues if i.is_error]
-    entries, journal_problems = read_entries(tables.get("Journal"))
+    entries, journal_problems = read_entries(seen.get("Journal"))
     problems += [i for i in journal_problems + consistency_issues(entries) if i.is_error]
     if problems:
         return RecordResult(tables, exceptions=tuple(problems))
@@ -191,17 +192,17 @@ class _Books:
 
 
 def _number(value: Any) -> float:
-    parsed, _ = cells.parse_number(value)
+    parsed, _ = cells.parse_number(cells.plain(value))
     return parsed or 0.0
 
 
 def _text(value: Any) -> str:
-    parsed, _ = cells.parse_text(value)
+    parsed, _ = cells.parse_text(cells.plain(value))
     return parsed or ""
 
 
 def _ticker(value: Any) -> str:
-    parsed, _ = cells.parse_ticker(value)
+    parsed, _ = cells.parse_ticker(cells.plain(value))
     return parsed or ""
 
 
@@ -266,7 +267,7 @@ def _move_holding(books: _Books, fill: Fill, delta: float) -> None:
 
 
 def _lot_of(grid: Grid, row: list[Any]) -> Lot:
-    acquired, _ = cells.parse_date(grid.get(row, "Acquired"))
+    acquired, _ = cells.parse_date(cells.plain(grid.get(row, "Acquired")))
     return Lot(_text(grid.get(row, "Account")), _ticker(grid.get(row, "Ticker")), _text(grid.get(row, "Lot ID")),
                acquired or date.min, _number(grid.get(row, "Shares")), _number(grid.get(row, "Cost basis")))
 
