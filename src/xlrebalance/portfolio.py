@@ -132,13 +132,15 @@ class Portfolio:
         return out
 
     def realized_gains(self) -> pd.DataFrame:
-        """REALIZED_GAINS: one row per sale this year; the totals rows (ST, LT, Net, Deductible
-        loss, Carry-forward, Gain budget left) are in ``.attrs["totals"]`` (label -> $)."""
+        """REALIZED_GAINS: one row per (lot, term, gain-or-loss) piece of each sale this year,
+        after last year's sales whose loss this year's purchases washed (marked in Note, not in
+        the totals); the totals rows (ST, LT, Net, Deductible loss, Carry-forward, by character,
+        Gain budget left, Est. tax) are in ``.attrs["totals"]`` (label -> $)."""
         ledger = self.tax_ledger()
         out = frame("REALIZED_GAINS", [
             (r.date, r.account, r.ticker, r.lot_id, r.shares, round_money(r.proceeds), round_money(r.cost_basis),
              round_money(r.gain), r.term, round_money(r.disallowed_loss), r.permanent,
-             round_money(r.allowed_gain)) for r in ledger.rows])
+             round_money(r.allowed_gain), r.note) for r in ledger.shown_rows])
         out.attrs["totals"] = {k: (None if v is None else round_money(v)) for k, v in ledger.totals.as_rows()}
         out.attrs["issues"] = list(ledger.issues)
         return out
