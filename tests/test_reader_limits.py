@@ -49,7 +49,7 @@ def run_measured(code: str, *args: str, limit_gb: int = 8) -> tuple[int, dict, s
               f"{code}\n"
               "print(json.dumps({'rc': rc, 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+                          env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"})
     lines = done.stdout.strip().splitlines()
     measured = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
     return done.returncode, measured, done.stdout + done.stderr

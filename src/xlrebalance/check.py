@@ -24,6 +24,7 @@ from .core.heap import collector_paused
 from .core.model import Issue, Severity
 from .extras import MissingDependency
 from .errors import EXIT_INVALID, EXIT_OK, EXIT_REBALANCE, InputError, WorkbookError
+from .files.output import is_temporary
 from .portfolio import Portfolio
 from .spec import layout, normalize_header
 from .workbook import checker
@@ -288,14 +289,14 @@ def plain(value: Any) -> Any:
 def workbook_paths(targets: Iterable[str | Path]) -> list[Path]:
     """Files as given, and the .xlsx/.xlsm files in each folder (sorted, not recursive).
 
-    Excel's lock files (``~$name.xlsx``) are skipped.
+    Excel's lock files (``~$name.xlsx``) and our temporary files (hidden, or ``.tmp``) are skipped.
     """
     out: list[Path] = []
     for target in targets:
         target = Path(target)
         if target.is_dir():
             out += sorted(p for p in target.iterdir()
-                          if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$") and p.is_file())
+                          if p.suffix.lower() in WORKBOOK_SUFFIXES and not is_temporary(p) and p.is_file())
         else:
             out.append(target)
     return out

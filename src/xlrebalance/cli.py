@@ -1,7 +1,8 @@
 """The ``xlrebalance`` command line: the only module that prints.
 
 Exit codes: 0 ran fine; 1 a rebalance is needed (only with --fail-on-rebalance);
-2 invalid input (each problem printed with sheet, row, column and what to do).
+2 invalid input, or a file that cannot be read or written (each problem printed with
+sheet, row, column, or the file, and what to do); 141 the output pipe was closed (quietly).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from typing import Callable, Optional, Sequence
 
 # pandas and the engine load inside the commands that compute, so `new` starts fast
-from .errors import EXIT_INVALID, EXIT_OK, InputError, XlrebalanceError
+from .errors import EXIT_CLOSED_PIPE, EXIT_INVALID, EXIT_OK, InputError, XlrebalanceError
 
 
 def print_issues(issues, stream=None) -> None:
@@ -134,6 +135,7 @@ def _progress_bar(done: int, total: int) -> None:
 
 def cmd_prices(args: argparse.Namespace) -> int:
     from .prices.cache import cached
+    from .files.output import refuse_output
     from .prices.refresh import excel_time, fetch_for_tables, write_csv
     from .workbook.reader import read_tables
 
@@ -152,6 +154,8 @@ def cmd_prices(args: argparse.Namespace) -> int:
 
         source = cached(YahooSource())
     show = not args.no_progress and sys.stderr.isatty()
+    if args.csv:   # refused before any work: never over the workbook, never a workbook name
+        refuse_output(args.csv, [args.path], what="the CSV file")
     book = read_tables(args.path)
     rows, warnings = fetch_for_tables(book.tables, header_rows=book.header_rows, source=source,
                                       progress=_progress_bar if show else None)
@@ -167,7 +171,7 @@ def cmd_prices(args: argparse.Namespace) -> int:
     if hidden:
         print("\n== Warnings ==\n" + "\n".join(f"  {w}" for w in hidden))
     if args.csv:
-        print(f"Wrote {write_csv(rows, args.csv)}")
+        print(f"Wrote {write_csv(rows, args.csv, inputs=[args.path])}")
     print("The workbook was not changed; press Refresh prices in Excel to update it.", file=sys.stderr)
     return EXIT_OK
 
@@ -475,7 +479,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()     # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except InputError as invalid:
         print("The inputs have problems:", file=sys.stderr)
         print_issues(invalid.issues, sys.stderr)
@@ -483,8 +491,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except XlrebalanceError as error:
         print(f"xlrebalance: {error}", file=sys.stderr)
         return EXIT_INVALID
+    except OSError as error:   # a file the commands did not foresee: one line, not a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"xlrebalance: {where}{error.strerror or error}; check the path and its permissions",
+              file=sys.stderr)
+        return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``xlrebalance check BOOK | head -1``): stop
+    quietly, as other Unix tools do, with 128 + SIGPIPE (never 1, "rebalance needed")."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())    # what is still buffered goes nowhere, silently
+    except (OSError, ValueError):
+        pass
+    return EXIT_CLOSED_PIPE
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 #: The command line's exit codes: ran fine; a rebalance is needed (with --fail-on-rebalance);
 #: invalid input.
 EXIT_OK, EXIT_REBALANCE, EXIT_INVALID = 0, 1, 2
+#: The reader of the output closed the pipe (``| head``): 128 + SIGPIPE, as a shell reports it.
+EXIT_CLOSED_PIPE = 141
 
 
 class XlrebalanceError(Exception):

@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 from ..core.staleness import needed_tickers
 from ..prices.refresh import RefreshResult, prices_to_table, refresh_table
 from ..prices.source import PriceSource
+from ..files.formula import inert
 from ..spec import layout, normalize_header
 
 PRICES = "Prices"
@@ -139,7 +140,8 @@ def write_prices(sheet: Any, table: Any, previous: Sequence[Sequence[Any]], resu
         if key not in header:
             continue  # a column the user removed is not put back
         col = left + header.index(key)
-        sheet.range((top + 1, col), (top + n_rows, col)).value = [[v] for v in values]
+        # text Excel would parse as a formula (a ticker "=cmd|'/c calc'!A1") is written as text
+        sheet.range((top + 1, col), (top + n_rows, col)).value = [[inert(v)] for v in values]
     return n_rows
 
 

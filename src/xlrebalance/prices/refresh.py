@@ -17,6 +17,7 @@ Excel or the reader hands it; ``fetch_for_tables``, ``live_prices`` and
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -30,6 +31,8 @@ from ..core.staleness import (
 )
 from ..spec import layout, normalize_header
 from ..cells import parse_number
+from ..files.formula import inert
+from ..files.output import refuse_output, write_text_atomically
 from ..tables import parse_household, to_rows
 from .source import FetchResult, PriceSource, ProgressCallback, normalize_ticker, unique_tickers
 
@@ -305,14 +308,18 @@ def live_prices(household: Household, source: Optional[PriceSource] = None, *,
     return refresh_rows(household.prices, needed, result, now=now).rows
 
 
-def write_csv(rows: Sequence[Price], path: str | Path) -> Path:
-    """Write the Prices rows as CSV (registry columns; As of in ISO 8601 with its offset)."""
-    target = Path(path)
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(_columns())
-        for p in rows:
-            as_of = p.as_of.isoformat() if isinstance(p.as_of, date) else ""
-            price = "" if p.price is None else repr(float(p.price))
-            writer.writerow([p.ticker, price, p.currency, as_of, p.source, p.status])
-    return target
+def write_csv(rows: Sequence[Price], path: str | Path, *, inputs: Sequence[str | Path] = ()) -> Path:
+    """Write the Prices rows as CSV (registry columns; As of in ISO 8601 with its offset).
+
+    Whole or not at all (a temporary file renamed into place); never over one of ``inputs``
+    nor to a workbook name.  Text that a spreadsheet would run as a formula is made inert
+    (OWASP: a leading apostrophe); numbers and dates are written as they are."""
+    target = refuse_output(path, inputs, what="the CSV file")
+    lines = io.StringIO(newline="")
+    writer = csv.writer(lines)
+    writer.writerow(_columns())
+    for p in rows:
+        as_of = p.as_of.isoformat() if isinstance(p.as_of, date) else ""
+        price = "" if p.price is None else repr(float(p.price))
+        writer.writerow([inert(p.ticker), price, inert(p.currency), as_of, inert(p.source), inert(p.status)])
+    return write_text_atomically(target, lines.getvalue(), newline="")

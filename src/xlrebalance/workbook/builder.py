@@ -9,19 +9,19 @@ Only ever writes *new* files: an existing workbook or companion is kept unless `
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 import xlsxwriter
+import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..cells import Formula, plain
 from ..core.model import Household
 from ..errors import WorkbookError
+from ..files.output import OutputError, remove_stale_temporaries, write_atomically, write_text_atomically
 from ..spec import SettingSpec, TableSpec, layout, normalize_header
 from ..tables import parse_household
 from . import dashboard
@@ -89,12 +89,13 @@ def build_workbook(path: str | Path, *, sample: bool = False, force: bool = Fals
         tables = sample_tables()
     source = {normalize_header(k): v for k, v in (tables or {}).items()}
     household = parse_household(_plain_tables(tables)) if tables else None
+    remove_stale_temporaries(name.path.parent, name.path.name)   # left by a `new` that was killed
+    remove_stale_temporaries(name.path.parent, name.companion_path.name)
     try:
-        name.path.parent.mkdir(parents=True, exist_ok=True)
         rows = _write_atomically(name, source, household, xlwings_conf or {})
-        name.companion_path.write_text(companion_source(name), encoding="utf-8")
-    except OSError as exc:
-        raise WorkbookError(f"cannot write {exc.filename or name.path}: {exc.strerror or exc}") from exc
+        write_text_atomically(name.companion_path, companion_source(name))
+    except OutputError as exc:
+        raise WorkbookError(str(exc)) from exc
     return BuildResult(workbook=name.path, companion=name.companion_path, module=name.module,
                        sample=used_sample, rows=rows)
 
@@ -119,22 +120,17 @@ def _plain_tables(tables: Mapping[str, Sequence[Sequence[Any]]]) -> Mapping[str,
 def _write_atomically(name: WorkbookName, source: dict, household: Optional[Household],
                       conf: Mapping[str, Any]) -> dict[str, int]:
     """Write to a temporary file in the same folder, then move it into place."""
-    handle, tmp = tempfile.mkstemp(suffix=".xlsm", prefix=f".{name.module}-", dir=name.path.parent)
-    os.close(handle)
-    try:
-        rows = _write_book(Path(tmp), source, household, name, conf)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, name.path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    rows: dict[str, int] = {}
+
+    def write(tmp: Path) -> None:
+        try:
+            rows.update(_write_book(tmp, source, household, name, conf))
+        except xlsxwriter.exceptions.FileCreateError as exc:   # XlsxWriter wraps the OS error
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+            raise cause from exc
+
+    write_atomically(name.path, write)
     return rows
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def _write_book(target: Path, source: dict, household: Optional[Household], name: WorkbookName,

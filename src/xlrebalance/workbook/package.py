@@ -206,6 +206,15 @@ def _short(error: BaseException) -> str:
 
 
 def _file_problem(path: Path) -> Optional[Issue]:
+    try:
+        return _file_kind_problem(path)
+    except OSError as error:     # no permission to read it, an unreadable disk, a dead link
+        why = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+        return _file_issue("unreadable_file", f"{path.name} cannot be read ({why}); check that you may read it "
+                           "(its permissions, or whether another program locks it), or copy it somewhere you can.")
+
+
+def _file_kind_problem(path: Path) -> Optional[Issue]:
     if not path.exists():
         return _file_issue("file_not_found", f"{path} does not exist; check the path.")
     if path.is_dir():
