@@ -65,7 +65,7 @@ def test_the_extent_of_each_sheet_is_known_before_reading(sample_book, tmp_path)
     assert package.sheet("Lots").extent.cells < 1000
 
 
-@pytest.mark.parametrize("command", ["check", "report", "load"])
+@pytest.mark.parametrize("command", ["check", "report", "load", "new-from"])
 def test_a_stray_cell_in_xfd1048576_costs_under_500_mb_and_5_s(sample_book, tmp_path, command):
     """Today a note in Holdings!XFD1048576 makes the reader ask for 512 GB and abort."""
     path = with_sheet_edit(sample_book, tmp_path / "stray.xlsm", HOLDINGS_PART, stray_note("XFD1048576", 1048576))
@@ -73,6 +73,8 @@ def test_a_stray_cell_in_xfd1048576_costs_under_500_mb_and_5_s(sample_book, tmp_
     if command == "load":
         code = ("from xlrebalance import load\n"
                 "rc = 0 if load(sys.argv[1]).drift() is not None else 3")
+    elif command == "new-from":
+        code = f"from xlrebalance.cli import main\nrc = main(['new', {str(tmp_path / 'fresh.xlsm')!r}, '--from', sys.argv[1]])"
     else:
         extra = f", '-o', {str(tmp_path / 'r.html')!r}" if command == "report" else ""
         code = f"from xlrebalance.cli import main\nrc = main(['{command}', sys.argv[1]{extra}])"

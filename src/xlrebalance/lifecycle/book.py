@@ -29,7 +29,7 @@ from ..workbook.builder import extra_columns, formula_columns
 from ..workbook.checker import check_structure
 from ..workbook.formulas import sheet_formulas
 from ..workbook.package import Package, SheetPart, column_letter, open_package, parse_ref
-from ..workbook.reader import read_tables
+from ..workbook.reader import MAX_SHEET_CELLS, read_tables
 from .formulas import TablePlace, Target, carried_formula
 from .migrate import migrate, renames
 
@@ -98,7 +98,7 @@ def read_book(path: str | Path) -> Book:
     if package is not None:
         issues += check_structure(package)
     try:
-        found = read_tables(path)
+        found = read_tables(path, package)
     except WorkbookError:
         if issues:
             raise WorkbookError(f"{path.name}: no data can be read from it: "
@@ -244,6 +244,11 @@ def _outside_tables(path: Path, package: Package, found) -> list[NotCarried]:
             key = sheet.name.strip().lower()
             used = _dimension(path, sheet)
             if key in rebuilt or used is None:
+                continue
+            if sheet.extent.cells > MAX_SHEET_CELLS:   # a stray cell far away: never load that rectangle
+                out.append(NotCarried(sheet.name, f"{column_letter(sheet.extent.first_col)}{sheet.extent.first_row}:"
+                                      f"{sheet.extent.last_cell}", f"the sheet's cells reach {sheet.extent.last_cell}, "
+                                      "too far to read cell by cell; copy what lies outside its table by hand"))
                 continue
             if key not in table_sheets:
                 out += _sheet_left_out(sheet.name, grids.cells(sheet.name))
