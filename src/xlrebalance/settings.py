@@ -25,6 +25,7 @@ FIELDS = {
     "ST loss carryforward": "st_loss_carryforward", "LT loss carryforward": "lt_loss_carryforward",
     "Filing status": "filing_status", "Taxable income": "taxable_income",
     "Limit collar": "limit_collar",
+    "Price timeout seconds": "price_timeout_seconds",
 }
 _CHOICE_TYPES = {
     "review_cadence": model.Cadence, "trigger": model.Trigger, "band_rule": model.BandRule,

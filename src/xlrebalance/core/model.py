@@ -250,6 +250,7 @@ class Settings:
     filing_status: FilingStatus = FilingStatus.SINGLE
     taxable_income: Optional[float] = None  # $ ordinary taxable income this year; None = flat rates
     limit_collar: float = 0.005     # fraction: orders' limit price this far from the last price
+    price_timeout_seconds: float = 20.0     # seconds a whole price refresh may take
 
 
 @dataclass(frozen=True)

@@ -92,10 +92,12 @@ def _read_tables(book: Any) -> dict[str, list[list[Any]]]:
     return tables
 
 
-def _needed(book: Any) -> tuple[str, ...]:
+def _needed(book: Any) -> tuple[tuple[str, ...], float]:
+    """The tickers the workbook needs, and its price refresh deadline (seconds)."""
     from ..tables import parse_household
 
-    return needed_tickers(parse_household(_read_tables(book)))
+    household = parse_household(_read_tables(book))
+    return needed_tickers(household), household.settings.price_timeout_seconds
 
 
 def column_values(previous: Sequence[Sequence[Any]], result: RefreshResult) -> dict[str, list[Any]]:
@@ -165,9 +167,9 @@ def refresh_workbook(book: Any, *, source: Optional[PriceSource] = None, now: Op
     try:
         status.show("Refreshing prices... reading the workbook")
         previous = table_values(table)
-        needed = _needed(book)
+        needed, deadline = _needed(book)
         result = refresh_table(previous, needed, source or _default_source(), now=now or clock(),
-                               progress=status.progress)
+                               progress=status.progress, deadline=deadline)
         writing = True
         write_prices(sheet, table, previous, result)
         book.app.calculate()

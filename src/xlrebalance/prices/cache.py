@@ -171,6 +171,13 @@ class CachedSource:
         self.cache.store(fetched.quotes, now)
         return FetchResult(quotes=cached).merged(fetched)
 
+    def partial(self, tickers: Iterable[str]) -> FetchResult:
+        """Cached quotes and what the source has answered so far (see prices.deadline)."""
+        wanted = unique_tickers(tickers)
+        answered = getattr(self.source, "partial", None)
+        so_far = answered(wanted) if callable(answered) else FetchResult()
+        return FetchResult(quotes=self.cache.fresh(wanted)).merged(so_far)
+
 
 def cached(source: PriceSource, *, ttl: timedelta = DEFAULT_TTL, folder: Optional[Path] = None) -> CachedSource:
     """``source`` behind the on-disk cache (folder from the environment unless given)."""

@@ -34,6 +34,7 @@ from ..cells import parse_number
 from ..files.formula import inert
 from ..files.output import refuse_output, write_text_atomically
 from ..tables import parse_household, to_rows
+from .deadline import within
 from .source import FetchResult, PriceSource, ProgressCallback, normalize_ticker, unique_tickers
 
 __all__ = [
@@ -232,10 +233,13 @@ def prices_to_table(rows: Sequence[Price], *, header: bool = True) -> list[list[
 
 def refresh_table(table: Sequence[Sequence[Any]], needed: Sequence[str], source: PriceSource, *,
                   now: Optional[datetime] = None, progress: Optional[ProgressCallback] = None,
-                  header_row: int = 1) -> RefreshResult:
-    """Fetch what ``table`` (a Prices table, header first) and ``needed`` call for; refresh."""
+                  header_row: int = 1, deadline: Optional[float] = None) -> RefreshResult:
+    """Fetch what ``table`` (a Prices table, header first) and ``needed`` call for; refresh.
+
+    The fetch returns within ``deadline`` seconds (default 20): tickers not answered by
+    then keep their previous price, marked STALE."""
     previous = prices_from_table(table, header_row=header_row) if table else ()
-    result = source.fetch(tickers_to_fetch(previous, needed), progress=progress)
+    result = within(source, deadline).fetch(tickers_to_fetch(previous, needed), progress=progress)
     return refresh_rows(previous, needed, result, now=now or datetime.now(timezone.utc).astimezone())
 
 
@@ -281,7 +285,7 @@ def _refresh_tables(tables: Mapping[str, Any], source: PriceSource, *, now: Opti
     table = to_rows(tables.get(key))
     header_row = (header_rows or {}).get(key, 1)
     return household, refresh_table(table, needed_tickers(household), source, now=now, progress=progress,
-                                    header_row=header_row)
+                                    header_row=header_row, deadline=household.settings.price_timeout_seconds)
 
 
 def with_live_prices_table(tables: Mapping[str, Any], source: Optional[PriceSource] = None, *,
@@ -303,7 +307,8 @@ def live_prices(household: Household, source: Optional[PriceSource] = None, *,
     """The household's prices refreshed from ``source`` (default: Yahoo, cached)."""
     source = source or default_source()
     needed = needed_tickers(household)
-    result = source.fetch(tickers_to_fetch(household.prices, needed), progress=progress)
+    result = within(source, household.settings.price_timeout_seconds).fetch(
+        tickers_to_fetch(household.prices, needed), progress=progress)
     now = now or datetime.now(timezone.utc).astimezone()
     return refresh_rows(household.prices, needed, result, now=now).rows
 

@@ -45,6 +45,14 @@ _TICKERS_IN_LOG = re.compile(r"^\[(?P<tickers>[^\]]*)\]: (?P<message>.+)$", re.S
 # yfinance's own pandas deprecation warnings are not the user's business; download threads
 # can outlive a ``catch_warnings`` block, so the filter is set once, for yfinance only.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"yfinance(\.|$)")
+# yfinance fetches tickers in multitasking's threads; a fetch abandoned at the refresh deadline
+# (prices.deadline) must not hold the process at exit, so they are daemon threads.
+try:
+    import multitasking     # yfinance's own dependency
+except ImportError:  # pragma: no cover
+    multitasking = None
+if hasattr(multitasking, "set_daemon"):
+    multitasking.set_daemon(True)
 
 
 @dataclass
@@ -55,6 +63,7 @@ class _ChartRecord:
     error: Optional[BaseException] = None
     meta: dict = field(default_factory=dict)
     yahoo_error: str = ""
+    close: Optional[tuple[float, datetime]] = None    # the last close in the answer (for partial())
 
 
 class _SessionObserver:
@@ -87,8 +96,22 @@ class _SessionObserver:
         results = chart.get("result") or []
         if results and isinstance(results[0], dict):
             record.meta = dict(results[0].get("meta") or {})
+            record.close = _chart_last_close(results[0])
         error = chart.get("error") or {}
         record.yahoo_error = str(error.get("description") or "") if isinstance(error, dict) else ""
+
+
+def _chart_last_close(result: dict) -> Optional[tuple[float, datetime]]:
+    """(price, bar time UTC) of the last positive, finite close in one chart answer."""
+    try:
+        stamps = result.get("timestamp") or []
+        closes = ((result.get("indicators") or {}).get("quote") or [{}])[0].get("close") or []
+        for stamp, close in reversed(list(zip(stamps, closes))):
+            if isinstance(close, (int, float)) and math.isfinite(close) and close > 0:
+                return float(close), datetime.fromtimestamp(stamp, timezone.utc)
+    except (TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError):
+        return None
+    return None
 
 
 def _json_body(response: Any) -> Optional[dict]:
@@ -217,6 +240,7 @@ class YahooSource:
             return FetchResult()
         session = self._session()
         observer = _SessionObserver(len(wanted), progress)
+        self._observer = observer
         with _FETCH_LOCK:
             _keep_yfinance_cache_with_ours()
             # yfinance memoizes some responses (even failed ones) for the life of the
@@ -265,6 +289,22 @@ class YahooSource:
                 failures[ticker] = _failure(ticker, observer.records.get(ticker, _ChartRecord()),
                                             logs.by_ticker.get(ticker), self.timeout)
         return history, failures
+
+
+    def partial(self, tickers: Iterable[str]) -> FetchResult:
+        """The quotes of the fetch under way that Yahoo has answered so far (for a refresh
+        that reached its deadline: those tickers keep their new price)."""
+        observer = getattr(self, "_observer", None)
+        if observer is None:
+            return FetchResult()
+        with observer._lock:
+            records = dict(observer.records)
+        quotes = {}
+        for ticker in unique_tickers(tickers):
+            record = records.get(ticker)
+            if record is not None and record.close is not None and record.error is None:
+                quotes[ticker] = _quote(ticker, record.close[0], record.close[1], record.meta)
+        return FetchResult(quotes=quotes)
 
 
 def _result(wanted, frame, records: dict[str, _ChartRecord], logs: dict[str, str], timeout: float) -> FetchResult:
