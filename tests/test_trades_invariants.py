@@ -159,3 +159,44 @@ def test_plan_is_deterministic_and_inputs_untouched(seed):
     snapshot = repr(household)
     assert plan_of(household) == plan_of(household)
     assert repr(household) == snapshot
+
+
+@SETTINGS
+@given(households())
+def test_no_unflagged_loss_sale_in_a_group_the_plan_buys(household):
+    # Every row of a plan is dated the as-of date, so each BUY is within 30 days of each SELL:
+    # a SELL with a loss piece in a wash group the plan buys must carry WASH SALE, and a
+    # washed loss is never booked as a saving (Est. tax at least the tax of the gains as if
+    # nothing were washed, at most the disallowed loss x the higher rate above it).
+    plan = plan_of(household)
+    group = {s.ticker: s.group for s in household.securities}
+    price = household.price_map()
+    basis = {(lot.account, lot.ticker, lot.lot_id): lot.basis_per_share for lot in household.lots}
+    bought = {group[t.ticker] for t in plan.trades if t.action == "BUY"}
+    rates = household.settings.short_term_rate, household.settings.long_term_rate
+    for t in plan.trades:
+        if t.action != "SELL":
+            continue
+        loss = t.st_gain < 0 or t.lt_gain < 0 or any(
+            price[t.ticker] < basis.get((t.account, t.ticker, lot_id), 0.0) - 1e-9 for lot_id, _ in t.lot_shares)
+        if loss and group[t.ticker] in bought:
+            assert "WASH SALE" in t.flags, t
+        unwashed = t.st_gain * rates[0] + t.lt_gain * rates[1]
+        assert t.est_tax >= unwashed - CENT, t
+        assert t.est_tax <= unwashed + t.disallowed * max(rates) + CENT, t
+        assert (t.disallowed > 0) <= ("WASH SALE" in t.flags or "WASH RISK" in t.flags), t
+    assert plan.disallowed == pytest.approx(sum(t.disallowed for t in plan.trades), abs=CENT)
+
+
+@SETTINGS
+@given(households())
+def test_no_buy_of_a_harvestable_group_unless_flagged(household):
+    # A wash group with a lot HARVEST_CANDIDATES lists is bought only with BLOCKS HARVEST.
+    from xlrebalance.core.harvest import harvest_candidates
+
+    plan = plan_of(household)
+    group = {s.ticker: s.group for s in household.securities}
+    harvestable = {group[c.ticker] for c in harvest_candidates(household).candidates}
+    for t in plan.trades:
+        if t.action == "BUY" and group[t.ticker] in harvestable:
+            assert "BLOCKS HARVEST" in t.flags, t

@@ -86,6 +86,8 @@ def test_arguments_are_the_registry_tables_in_order(function):
     expected = [name.lower() for name in layout().function(function).args]
     if function == "NEEDS_REBALANCE":
         expected.append("reason")
+    if function == "HARVEST_CANDIDATES":
+        expected.append("view")     # "Today" (default) or "Plan"
     assert params == expected
 
 

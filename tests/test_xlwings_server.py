@@ -126,13 +126,14 @@ def test_meta_lists_every_function_with_its_arguments(served):
     for spec in layout().functions:
         function = meta[spec.name]
         names = [p["name"] for p in function["parameters"]]
-        expected = [a.lower() for a in spec.args] + (["reason"] if spec.name == "NEEDS_REBALANCE" else [])
+        options = {"NEEDS_REBALANCE": ["reason"], "HARVEST_CANDIDATES": ["view"]}.get(spec.name, [])
+        expected = [a.lower() for a in spec.args] + options
         assert names == expected
         assert function["name"] == spec.name
         assert function["description"] == getattr(udfs, spec.name).__doc__
         for param in function["parameters"]:
             assert not param["description"].startswith("Positional argument"), param
-            if param["name"] != "reason":
+            if param["name"] not in options:
                 table = layout().table(param["name"])
                 assert param["description"] == udfs._doc(table.name)
                 assert param["dimensionality"] == "matrix"

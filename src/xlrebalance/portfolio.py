@@ -117,12 +117,20 @@ class Portfolio:
         """The replay, once per Portfolio: the trade list, harvest and realized gains share it."""
         return tax_ledger(self.household)
 
-    def harvest_candidates(self) -> pd.DataFrame:
+    def harvest_candidates(self, view: str = "Today") -> pd.DataFrame:
         """HARVEST_CANDIDATES: lots worth selling for their loss, ranked by this year's est. tax
         saving ($).  Warnings (no replacement, no price) are in ``.attrs["issues"]``; the 0%
-        gain-harvest room (when Taxable income is set) in ``.attrs["totals"]``."""
+        gain-harvest room (when Taxable income is set) in ``.attrs["totals"]``.
+
+        ``view="Plan"``: as if the trade list's buys were made today, so a lot whose wash
+        group the plan buys shows BLOCKED/PERMANENT until 31 days from now."""
+        from .core.keep_open import VIEW_PLAN, harvest_view, plan_purchases
+
         household = self._valid(layout().function("HARVEST_CANDIDATES").args)
-        result = harvest_candidates(household, self._ledger)
+        purchases = ()
+        if harvest_view(view) == VIEW_PLAN:
+            purchases = plan_purchases(self.trade_plan().trades, household.settings.as_of)
+        result = harvest_candidates(household, self._ledger, purchases)
         out = frame("HARVEST_CANDIDATES", [
             (c.account, c.ticker, c.lot_id, c.shares, round_money(c.cost_basis), round_money(c.value),
              round_money(c.loss), c.loss_pct, c.term, c.replacement, c.wash_status,

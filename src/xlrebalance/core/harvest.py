@@ -25,14 +25,14 @@ None when ``Taxable income`` is blank).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from math import isnan
-from typing import Optional
+from typing import Optional, Sequence
 
 from .heap import build, collector_paused
 from .holding import term as holding_term
-from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Severity
+from .model import MONEY_TOL, WEIGHT_TOL, Household, Issue, Severity, Transaction
 from .realized import OpenLot, TaxLedger, tax_ledger
 from .tax import SHORT_TERM, gain_harvest_room, round_money, tax_profile, year_tax_and_carry
 from .wash import WashCheck, WashStatus, wash_index
@@ -78,13 +78,18 @@ class HarvestList:
         return {} if self.gain_harvest_room is None else {"Gain-harvest room (0% LT)": self.gain_harvest_room}
 
 
-def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None) -> HarvestList:
+def harvest_candidates(household: Household, ledger: Optional[TaxLedger] = None,
+                       purchases: Sequence[Transaction] = ()) -> HarvestList:
     """The household's harvest candidates, ranked by estimated tax saving.
 
     ``ledger`` (from ``realized.tax_ledger``) supplies the wash-adjusted open lots; it is
-    computed when not given.
+    computed when not given.  ``purchases``: extra Buy rows (e.g. the trade list's buys,
+    ``plan_purchases``) that count as replacements in the wash status, as planned purchases
+    do; they are not open lots of their own.
     """
     ledger = ledger if ledger is not None else tax_ledger(household)
+    if purchases:
+        household = replace(household, transactions=household.transactions + tuple(purchases))
     with collector_paused():  # tens of thousands of candidates, none freed
         return _harvest(household, ledger)
 

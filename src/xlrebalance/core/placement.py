@@ -17,13 +17,19 @@ tickers already held there (largest first), else held elsewhere in the household
 first), else any ticker of the class in Securities (alphabetical).
 A ticker whose wash group the plan sells in the same account is never bought there; one
 whose group had a loss sale in the window (``wash.loss_sale_in_window``) or is sold at a
-loss by the plan is used only when nothing else is left, flagged WASH RISK.
+loss by the plan is used only when nothing else is left, flagged WASH RISK.  One whose group
+has a lot HARVEST_CANDIDATES would list (``keep_open``) comes next to last: its
+``Securities.Replacement`` (same class, another wash group) is tried right after it, and
+it is bought only when no other group of the class has a price, flagged BLOCKS HARVEST.
+Penalties, worst first: a wash sale (the loss is lost or deferred), a blocked harvest (an
+opportunity delayed), a group the plan sells in another account (churn).
 """
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Mapping, NamedTuple, Optional
 
 from .book import Book, Ledger
+from .keep_open import BLOCKS_HARVEST, HarvestGuard
 from .model import MONEY_TOL, AccountType, AssetClassTarget
 from .tax import round_money
 from .selling import WASH_RISK, Order, buy_shares
@@ -83,29 +89,63 @@ def _fallbacks(book: Book, classes) -> dict[str, tuple[str, ...]]:
             for c in classes}
 
 
-def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
-               target: Optional[AssetClassTarget], fallback: Optional[tuple[str, ...]] = None
-               ) -> Optional[tuple[str, str]]:
-    """(ticker, wash detail or '') to buy the class in the account; None if none can be.
+class Choice(NamedTuple):
+    """The ticker to buy a class with in one account, and what the reason must say."""
 
-    ``fallback``: the class's tickers held in the household, then all (computed if None)."""
+    ticker: str
+    wash: str = ""          # why buying it would wash a loss ('' = it would not)
+    blocks: str = ""        # which harvest buying it would block ('' = none)
+    kept_open: str = ""     # a better-ranked ticker passed over to keep a harvest open
+
+
+def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
+               target: Optional[AssetClassTarget], fallback: Optional[tuple[str, ...]] = None,
+               guard: Optional[HarvestGuard] = None) -> Optional[Choice]:
+    """The ticker to buy the class with in the account; None if none can be.
+
+    ``fallback``: the class's tickers held in the household, then all (computed if None).
+    ``guard``: the household's harvest opportunities (none checked when None)."""
     candidates = []
     if target is not None and target.buy_ticker and book.prices.get(target.buy_ticker, 0) > 0:
         candidates.append(target.buy_ticker)
     candidates += book.tickers_in.get((account, asset_class), ())
     candidates += fallback if fallback is not None else held_tickers(book, asset_class) + class_tickers(book, asset_class)
-    best: Optional[tuple[int, str, str]] = None
+    if guard is not None:
+        candidates = _with_replacements(book, guard, asset_class, candidates)
+    best: Optional[tuple[int, str, str, str, int]] = None
+    blocked: list[tuple[int, str]] = []     # (rank, sentence) of harvest-blocked candidates
     for rank, ticker in enumerate(dict.fromkeys(candidates)):
         group = book.group_of.get(ticker, ticker)
         if group in ledger.sold_groups.get(account, ()):
             continue
         detail = _wash_conflict(book, ledger, group)
-        score = (1 if detail else 0) * 10_000 + (1 if _sold_elsewhere(ledger, group) else 0) * 1_000 + rank
+        blocks = guard.blocks(ticker) if guard is not None else ""
+        if blocks:
+            blocked.append((rank, f"{ticker} is not bought: {blocks}"))
+        score = (1 if detail else 0) * 10_000 + (1 if blocks else 0) * 5_000 \
+            + (1 if _sold_elsewhere(ledger, group) else 0) * 1_000 + rank
         if best is None or score < best[0]:
-            best = (score, ticker, detail)
-        if score == rank:       # no wash or churn penalty: no later candidate can do better
+            best = (score, ticker, detail, blocks, rank)
+        if score == rank:       # no wash, harvest or churn penalty: no later candidate can do better
             break
-    return (best[1], best[2]) if best is not None else None
+    if best is None:
+        return None
+    _, ticker, detail, blocks, chosen_rank = best
+    passed_over = next((text for rank, text in blocked if rank < chosen_rank), "")
+    return Choice(ticker, detail, blocks, "" if blocks else passed_over)
+
+
+def _with_replacements(book: Book, guard: HarvestGuard, asset_class: str, candidates: list) -> list:
+    """``candidates`` with each harvest-blocked ticker followed by its Securities.Replacement
+    (when that is of the same class and has a price)."""
+    out = []
+    for ticker in candidates:
+        out.append(ticker)
+        if guard.blocks(ticker):
+            other = guard.replacement(ticker)
+            if other and book.class_of.get(other) == asset_class and book.prices.get(other, 0) > 0:
+                out.append(other)
+    return out
 
 
 def _sold_elsewhere(ledger: Ledger, group: str) -> bool:
@@ -123,7 +163,7 @@ def _wash_conflict(book: Book, ledger: Ledger, group: str) -> str:
 
 
 def place_buys(book: Book, ledger: Ledger, amounts: Mapping[str, float], purposes: Mapping[str, str],
-               targets: Mapping[str, AssetClassTarget]) -> list[Order]:
+               targets: Mapping[str, AssetClassTarget], guard: Optional[HarvestGuard] = None) -> list[Order]:
     """Buy ``amounts`` ($ per class) with the cash in each account, by location preference.
 
     Greedy: (class, account) pairs are taken in order of how much the class prefers the
@@ -140,17 +180,17 @@ def place_buys(book: Book, ledger: Ledger, amounts: Mapping[str, float], purpose
             pairs.append((prefs.index(kind), -need[c], -cash[account], c, account))
     fallback = _fallbacks(book, need)
     spend: dict[tuple[str, str, str], float] = {}
-    details: dict[tuple[str, str, str], str] = {}
+    choices: dict[tuple[str, str, str], Choice] = {}
     for _, _, _, c, account in sorted(pairs):
         amount = min(need[c], cash[account])
         if amount <= MONEY_TOL:
             continue
-        choice = buy_ticker(book, ledger, account, c, targets.get(c), fallback[c])
+        choice = buy_ticker(book, ledger, account, c, targets.get(c), fallback[c], guard)
         if choice is None:
             continue
-        key = (account, choice[0], c)
+        key = (account, choice.ticker, c)
         spend[key] = spend.get(key, 0.0) + amount
-        details[key] = choice[1]
+        choices[key] = choice
         need[c] -= amount
         cash[account] -= amount
     counts = {key: buy_shares(book, dollars, book.prices[key[1]]) for key, dollars in spend.items()}
@@ -160,12 +200,12 @@ def place_buys(book: Book, ledger: Ledger, amounts: Mapping[str, float], purpose
     for (account, ticker, c), dollars in spend.items():
         price = book.prices[ticker]
         shares = counts[(account, ticker, c)]
-        detail = details[(account, ticker, c)]
-        flags = (WASH_RISK,) if detail else ()
+        choice = choices[(account, ticker, c)]
+        flags = ((WASH_RISK,) if choice.wash else ()) + ((BLOCKS_HARVEST,) if choice.blocks else ())
         if shares <= 0:     # less than one whole share: reported, not bought
             shares, flags = dollars / price, (ROUNDING,) + flags
         orders.append(Order(account, ticker, c, "BUY", shares, price, purposes.get(c, "rebalance"),
-                            flags=flags, detail=detail))
+                            flags=flags, detail=choice.wash, harvest=choice.blocks or choice.kept_open))
     return orders
 
 

@@ -45,18 +45,22 @@ def _head(order: Order) -> str:
     return f"{verb} {format_shares(order.shares)} sh of {order.ticker} in {where(order.account)}"
 
 
-def _tax_tail(order: Order, account: Optional[Account], settings: Settings, est_tax: float) -> str:
+def _tax_tail(order: Order, account: Optional[Account], settings: Settings, est_tax: float,
+              washed: bool = False) -> str:
     if account is not None and account.type.tax_advantaged:
         return f"selling in {where(order.account)} ({account.type.value}) costs no tax"
     method = settings.lot_method.value if settings.lot_method is not LotMethod.SPECID else "your chosen"
+    if washed and abs(est_tax) < 0.005:
+        return f"sold from {method} lots in a taxable account, which saves no tax: its loss is washed"
     side = "saves" if est_tax < 0 else "costs about"
     return f"sold from {method} lots in a taxable account, which {side} {money(abs(est_tax))} in tax"
 
 
 def sell_reason(order: Order, rows: Mapping[str, DriftRow], account: Optional[Account], settings: Settings,
-                est_tax: float, context: str = "", average_basis_shares: float = 0.0) -> str:
+                est_tax: float, context: str = "", average_basis_shares: float = 0.0, washed: str = "") -> str:
+    """``washed``: what the wash-sale rule disallows of the sale's loss ('' = nothing)."""
     row = rows.get(order.asset_class)
-    tail = _tax_tail(order, account, settings, est_tax)
+    tail = _tax_tail(order, account, settings, est_tax, bool(washed))
     if order.purpose == "withdrawal":
         text = f"{_head(order)} to raise the {context} withdrawal: {standing(row, order.asset_class)}; {tail}"
     elif order.purpose == "fund":
@@ -67,7 +71,8 @@ def sell_reason(order: Order, rows: Mapping[str, DriftRow], account: Optional[Ac
     if average_basis_shares > 0:
         text += (f" ({format_shares(average_basis_shares)} sh come from a lot whose basis is an average cost "
                  "from a positions file, so the tax is an estimate: import the lot details for exact tax)")
-    return _with_detail(text, order)
+    text = _with_detail(text, order)
+    return f"{text} Wash sale: {washed}." if washed else text
 
 
 def buy_reason(order: Order, rows: Mapping[str, DriftRow], account: Optional[Account], preferred: bool,
@@ -77,6 +82,11 @@ def buy_reason(order: Order, rows: Mapping[str, DriftRow], account: Optional[Acc
     text = f"{_head(order)} {money_from}: {standing(row, order.asset_class)}"
     if preferred and account is not None:
         text += f"; {order.asset_class} is best held in {account.type.value.lower()} accounts"
+    if order.harvest and "BLOCKS HARVEST" in order.flags:
+        text += (f". Blocks a harvest: {order.harvest}; no {order.asset_class} security of another wash "
+                 f"group has a price")
+    elif order.harvest:
+        text += f". {order.harvest}; {order.ticker} keeps that harvest open"
     return _with_detail(text, order)
 
 

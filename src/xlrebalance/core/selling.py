@@ -49,6 +49,7 @@ class Order:
     uses: tuple[LotUse, ...] = ()
     flags: tuple[str, ...] = ()
     detail: str = ""                    # extra words for the reason (wash conflict, ...)
+    harvest: str = ""                   # a harvest this buy keeps open, or blocks (``keep_open``)
 
     @property
     def amount(self) -> float:

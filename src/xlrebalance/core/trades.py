@@ -16,7 +16,12 @@ location", "Lots", "Wash sales", "When not to trade"):
    ``Lot method``, never past the gain budget, and not at all when the estimated tax is
    more than the dollars by which the class is outside its band.
 4. **Buys** with the cash each account has, by asset-location preference
-   (``placement``), whole shares rounded down.
+   (``placement``), whole shares rounded down, through a wash group with no lot the harvest
+   list would show (``keep_open``; else flagged BLOCKS HARVEST).
+
+A loss the plan's own buys (or purchases in the window) would wash is never booked as a
+saving: the SELL row says how much is disallowed (``plan_wash``; WASH SALE when the plan's
+buy washes it) and its Est. tax and the plan's total count it as disallowed.
 
 Guards never drop a trade silently: a trade the plan would make but does not (below the
 minimum, tax cost above benefit) is a HOLD row with its reason; what limits the plan as a
@@ -33,11 +38,13 @@ from .book import Book, Ledger, build_book, class_states
 from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
 from .drift import DriftReport, DriftRow, drift_report
 from .heap import collector_paused
+from .keep_open import HarvestGuard
 from .lots import describe_lots
 from .model import MONEY_TOL, Action, Household, Lot, TaxableSells, Trigger
 from .placement import ROUNDING, location_preference, place_buys
+from .plan_wash import WASH_SALE, Washed, plan_washes
 from .reasons import buy_reason, hold_reason, money, sell_reason, standing
-from .selling import Order, apply, sell_sheltered, sell_taxable
+from .selling import WASH_RISK, Order, apply, sell_sheltered, sell_taxable
 from .tax import estimate_tax, gain_budget_left, round_money, tax_on_gain
 from .triggers import decide, review_status
 
@@ -66,6 +73,8 @@ class Trade:
     flags: tuple[str, ...] = ()
     reason: str = ""
     lot_shares: tuple[tuple[str, float], ...] = ()   # (lot ID, shares) behind ``lots``
+    disallowed: float = 0.0     # $ of this sale's loss a wash sale disallows (no saving counted)
+    permanent: float = 0.0      # $ of it lost for good (the replacement is in an IRA/Roth)
 
     def row(self) -> tuple:
         """Account, Ticker, Action, Shares, Price, Amount, Lots, ST gain, LT gain, Est. tax,
@@ -84,6 +93,8 @@ class TradePlan:
     notes: tuple[str, ...] = ()         # what limited the plan (also NOTE rows)
     cash_left: Mapping[str, float] = field(default_factory=dict)  # $ above reserve left per account
     est_tax: float = 0.0                # $ tax of the plan's sales, netted with the year so far
+    disallowed: float = 0.0             # $ of the plan's losses washed (counted as no saving)
+    permanent: float = 0.0              # $ of those lost for good (replacement in an IRA/Roth)
 
     def rows(self) -> tuple[Trade, ...]:
         notes = tuple(Trade("", "", "NOTE", 0.0, 0.0, 0.0, reason=n) for n in self.notes)
@@ -103,6 +114,7 @@ class _Work:
     held: list[tuple[Order, str, str]] = field(default_factory=list)   # (order, flag, why)
     notes: list[str] = field(default_factory=list)
     withdrawals: dict[str, float] = field(default_factory=dict)
+    guard: Optional[HarvestGuard] = None     # the household's harvest opportunities
 
     @property
     def rows(self) -> dict[str, DriftRow]:
@@ -139,12 +151,13 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
 def _trade_list(household: Household, realized: Optional[tuple[float, float]],
                 ledger: Optional["TaxLedger"]) -> TradePlan:
     report = drift_report(household)
-    lots, year_st, year_lt = _tax_view(household, ledger)
+    lots, year_st, year_lt, open_lots = _tax_view(household, ledger)
     book = build_book(household, report, lots)
     states, _ = class_states(book, report)
     realized_st, realized_lt = realized if realized is not None else (year_st, year_lt)
     room = gain_budget_left(household.settings, realized_st, realized_lt)
     work = _Work(household, book, Ledger.start(book, states, room), states, report)
+    work.guard = _guard(book, open_lots)
     work.notes.extend(f"{c} has a target but no security with a price to buy: it is left out of the plan "
                       f"and the other classes are rebalanced around it." for c in book.unbuyable)
     _raise_withdrawals(work)
@@ -159,11 +172,13 @@ def _trade_list(household: Household, realized: Optional[tuple[float, float]],
     return _finish(work, plan, realized_st, realized_lt)
 
 
-def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None) -> tuple[Sequence[Lot], float, float]:
+def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None
+              ) -> tuple[Sequence[Lot], float, float, Sequence]:
     """The lots to sell from, at their wash-adjusted basis with the holding period tacked
-    after a wash sale (as OPEN_LOTS shows them), and this year's realized (ST, LT) gains."""
+    after a wash sale (as OPEN_LOTS shows them), this year's realized (ST, LT) gains, and
+    the open lots HARVEST_CANDIDATES reads (the replay's, when there is one)."""
     if not any(tx.action is Action.SELL for tx in household.transactions):
-        return household.lots, 0.0, 0.0
+        return household.lots, 0.0, 0.0, (ledger.holdings if ledger is not None else household.lots)
     from .realized import tax_ledger
 
     ledger = ledger or tax_ledger(household)
@@ -172,7 +187,13 @@ def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None) -> tup
     lots = [item if isinstance(item, Lot) else
             Lot(item.account, item.ticker, item.lot_id, item.holding_from, item.shares, item.cost_basis)
             for item in ledger.holdings if isinstance(item, Lot) or item.source == "lot"]
-    return lots, ledger.totals.st, ledger.totals.lt
+    return lots, ledger.totals.st, ledger.totals.lt, ledger.holdings
+
+
+def _guard(book: Book, open_lots: Sequence) -> HarvestGuard:
+    replacement_of = {s.ticker: s.replacement for s in book.household.securities if s.replacement}
+    return HarvestGuard(open_lots, taxable=book.is_taxable, prices=book.prices, group_of=book.group_of,
+                        replacement_of=replacement_of, settings=book.settings)
 
 
 def _sell_in(work: _Work, account: str, asset_class: str, dollars: float, purpose: str, **options) -> list[Order]:
@@ -259,9 +280,13 @@ def _benefit(work: _Work, asset_class: str, purpose: str, plan: ClassPlan) -> fl
     return sum(max(0.0, work.states[c].low - values[c]) for c in plan.breached)
 
 
-def _linear_tax(order: Order, work: _Work) -> float:
+def _linear_tax(order: Order, work: _Work, washed: Optional[Washed] = None) -> float:
+    """Tax ($) of one sale at the flat rates; a washed loss is disallowed (saves nothing)."""
     settings = work.household.settings
-    return tax_on_gain(order.st_gain, "ST", settings) + tax_on_gain(order.lt_gain, "LT", settings)
+    st, lt = order.st_gain, order.lt_gain
+    if washed is not None:
+        st, lt = st + washed.st, lt + washed.lt
+    return tax_on_gain(st, "ST", settings) + tax_on_gain(lt, "LT", settings)
 
 
 def _buys(work: _Work, plan: ClassPlan) -> None:
@@ -278,7 +303,7 @@ def _buys(work: _Work, plan: ClassPlan) -> None:
     purposes = {c: "deposit" if plan.flows.get(c, 0.0) >= plan.rebalance.get(c, 0.0) else "rebalance"
                 for c in amounts}
     targets = {t.asset_class: t for t in work.household.targets}
-    for order in place_buys(work.book, ledger, amounts, purposes, targets):
+    for order in place_buys(work.book, ledger, amounts, purposes, targets, work.guard):
         if ROUNDING in order.flags:
             if order.amount >= 1.0:
                 work.held.append((order, "", "it is less than one whole share"))
@@ -288,12 +313,21 @@ def _buys(work: _Work, plan: ClassPlan) -> None:
 
 def _finish(work: _Work, plan: ClassPlan, realized_st: float, realized_lt: float) -> TradePlan:
     sellers = {o.account for o in work.orders if o.action == "SELL"}
-    trades = tuple(to_trade(o, work, o.account in sellers) for o in sorted(work.orders, key=_row_order))
+    orders = sorted(work.orders, key=_row_order)
+    washes = plan_washes(work.book, orders)
+    trades = tuple(to_trade(o, work, o.account in sellers, washes.get(i)) for i, o in enumerate(orders))
     held = tuple(_held_trade(o, flag, why, work) for o, flag, why in work.held)
     notes = list(work.notes)
     _residual_notes(work, notes)
-    st = sum(t.st_gain for t in trades)
-    lt = sum(t.lt_gain for t in trades)
+    # the year's tax counts a washed loss as disallowed: the allowed gain is gain + disallowed
+    st = sum(o.st_gain for o in orders) + sum(w.st for w in washes.values())
+    lt = sum(o.lt_gain for o in orders) + sum(w.lt for w in washes.values())
+    disallowed = round_money(sum(w.disallowed for w in washes.values()))
+    permanent = round_money(sum(w.permanent for w in washes.values()))
+    if disallowed > 0:
+        notes.append(f"Wash sales: {money(disallowed)} of this plan's losses are disallowed"
+                     + (f" ({money(permanent)} for good, the replacement being in an IRA or Roth)" if permanent > 0 else "")
+                     + "; they are counted as no saving in the estimated tax.")
     settings = work.household.settings
     plan_tax = round_money(estimate_tax(st, lt, settings, realized_st=realized_st, realized_lt=realized_lt))
     if any(t.lots for t in trades):
@@ -304,7 +338,7 @@ def _finish(work: _Work, plan: ClassPlan, realized_st: float, realized_lt: float
         if not decision.needed:
             notes.append(f"The policy does not call for a rebalance today: {decision.reason}")
     cash_left = {a: round_money(max(0.0, c)) for a, c in work.ledger.cash.items()}
-    return TradePlan(trades, held, tuple(notes), cash_left, plan_tax)
+    return TradePlan(trades, held, tuple(notes), cash_left, plan_tax, disallowed, permanent)
 
 
 def _row_order(order: Order) -> tuple:
@@ -319,22 +353,29 @@ def _residual_notes(work: _Work, notes: list[str]) -> None:
         notes.append(f"Whole shares and the minimum trade leave cash uninvested: {where}.")
 
 
-def to_trade(order: Order, work: _Work, from_sales: bool = False) -> Trade:
-    """An order as a TRADE_LIST row: the one place money is rounded to cents."""
+def to_trade(order: Order, work: _Work, from_sales: bool = False, washed: Optional[Washed] = None) -> Trade:
+    """An order as a TRADE_LIST row: the one place money is rounded to cents.  ``washed``:
+    what the wash-sale rule disallows of the sale's loss (counted as no saving)."""
     account = work.book.accounts.get(order.account)
-    est_tax = round_money(_linear_tax(order, work))
+    est_tax = round_money(_linear_tax(order, work, washed))
+    flags = order.flags
     if order.action == "SELL":
         context = money(work.withdrawals.get(order.account, 0.0)) if order.purpose == "withdrawal" else \
             " and ".join(work.states[c].asset_class for c in _breached_under(work))
+        if washed is not None:
+            flag = WASH_SALE if washed.by_plan else WASH_RISK
+            flags = flags if flag in flags else flags + (flag,)
         reason = sell_reason(order, work.rows, account, work.household.settings, est_tax, context,
-                             average_basis_shares(order, work.noted_lots))
+                             average_basis_shares(order, work.noted_lots), washed.text if washed is not None else "")
     else:
         prefs = location_preference(next((t for t in work.household.targets
                                           if t.asset_class == order.asset_class), None), order.asset_class)
         reason = buy_reason(order, work.rows, account, account is not None and account.type is prefs[0], from_sales)
     return Trade(order.account, order.ticker, order.action, order.shares, order.price,
                  round_money(order.amount), describe_lots(order.uses), round_money(order.st_gain),
-                 round_money(order.lt_gain), est_tax, order.flags, reason, _lot_shares(order))
+                 round_money(order.lt_gain), est_tax, flags, reason, _lot_shares(order),
+                 round_money(washed.disallowed) if washed is not None else 0.0,
+                 round_money(washed.permanent) if washed is not None else 0.0)
 
 
 def average_basis_shares(order: Order, noted: frozenset[tuple[str, str]]) -> float:

@@ -29,17 +29,18 @@ def table_doc(table: str) -> str:
     return f"The whole {spec.name} table, header row included: {spec.name}[#All]. {spec.description}"
 
 
-def table_answer(function: str, tables: Mapping[str, Any]) -> Rows:
+def table_answer(function: str, tables: Mapping[str, Any], **options: Any) -> Rows:
     """Compute the registry function ``function`` (e.g. "DRIFT") from sheet tables.
 
-    ``tables`` maps table names ("Holdings", ...) to 2-D lists with the header row first.
+    ``tables`` maps table names ("Holdings", ...) to 2-D lists with the header row first;
+    ``options`` (e.g. ``view``) go to the library method.
     Returns the header row and the answer's rows, then one row per warning; or, when the
     inputs have errors, one text row per issue.
     """
     spec = layout().function(function)
     try:
         portfolio = _portfolio(tables)
-        frame = getattr(portfolio, spec.method)()
+        frame = getattr(portfolio, spec.method)(**options)
         rows = render_frame(frame, spec.columns) + _totals_rows(frame, len(spec.columns))
         issues = _about(spec.args, portfolio.issues) + list(getattr(frame, "attrs", {}).get("issues") or ())
         return rows + render_warnings(_unique(issues), len(spec.columns))

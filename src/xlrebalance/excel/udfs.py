@@ -89,11 +89,22 @@ def TRADE_LIST(holdings, lots, accounts, targets, securities, prices, transactio
 @xw.arg("prices", ndim=2, err_to_str=True, doc=_doc("Prices"))
 @xw.arg("transactions", ndim=2, err_to_str=True, doc=_doc("Transactions"))
 @xw.arg("settings", ndim=2, err_to_str=True, doc=_doc("Settings"))
-def HARVEST_CANDIDATES(holdings, lots, accounts, targets, securities, prices, transactions=None, settings=None):
+@xw.arg("view", doc='"Today" or omitted: the holdings as they are. "Plan": as if the TRADE_LIST buys were made today '
+                    '(their wash groups show BLOCKED until 31 days from now).')
+def HARVEST_CANDIDATES(holdings, lots, accounts, targets, securities, prices, transactions=None, settings=None,
+                       view=None):
     """Taxable lots that could be sold for a tax loss: the loss, its wash-sale status and a replacement to buy. Spills a table."""
+    from xlrebalance.core.keep_open import VIEW_TODAY, harvest_view
+    from xlrebalance.excel.render import render_message
+
+    try:
+        view = harvest_view(view)
+    except ValueError as exc:
+        return render_message(f"Error: HARVEST_CANDIDATES {exc}.")
     return table_answer("HARVEST_CANDIDATES", {
         "Holdings": holdings, "Lots": lots, "Accounts": accounts, "Targets": targets,
-        "Securities": securities, "Prices": prices, "Transactions": transactions, "Settings": settings})
+        "Securities": securities, "Prices": prices, "Transactions": transactions, "Settings": settings},
+        **({} if view == VIEW_TODAY else {"view": view}))
 
 
 @xw.func
