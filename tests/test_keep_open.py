@@ -18,7 +18,10 @@ from trade_helpers import AS_OF, random_household
 def guard_for(household, ledger):
     account = household.account_map()
     group_of = {s.ticker: s.group for s in household.securities}
-    return HarvestGuard(ledger.holdings, taxable=lambda a: a not in account or not account[a].type.tax_advantaged,
+    positions = {}
+    for item in ledger.holdings:
+        positions.setdefault((item.account, item.ticker), []).append(item)
+    return HarvestGuard(positions, taxable=lambda a: a not in account or not account[a].type.tax_advantaged,
                         prices=household.price_map(), group_of=group_of,
                         replacement_of={s.ticker: s.replacement for s in household.securities},
                         settings=household.settings)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Optional, Union
+from typing import Iterable, Mapping, Optional, Sequence
 
 from .model import MONEY_TOL, WEIGHT_TOL, Action, Lot, Settings, Transaction
 
@@ -46,18 +46,29 @@ def harvestable(loss: float, basis: float, settings: Settings) -> bool:
 class HarvestGuard:
     """Which wash groups have a harvestable lot, and what buying one of them today blocks.
 
-    ``lots``: the open lots HARVEST_CANDIDATES reads (the tax ledger's holdings: ``Lot`` or
-    ``OpenLot`` values with ``account``, ``ticker``, ``lot_id``, ``shares``, ``cost_basis``);
-    ``taxable(account)`` tells the accounts it looks at; ``prices`` and ``group_of`` as the
-    plan's book has them; ``replacement_of`` = ``Securities.Replacement`` per ticker.
+    The open lots HARVEST_CANDIDATES reads come as ``positions`` ((account, ticker) -> lots:
+    the plan book's lots, at their wash-adjusted basis) and ``extra`` (open lots of the tax
+    ledger outside the Lots table, e.g. past Buy rows); each has ``account``, ``ticker``,
+    ``lot_id``, ``shares`` and ``cost_basis``.  ``taxable(account)`` tells the accounts it
+    looks at; ``prices`` and ``group_of`` as the plan's book has them; ``replacement_of`` =
+    ``Securities.Replacement`` per ticker.
     """
 
-    def __init__(self, lots: Iterable[Union[Lot, object]], *, taxable, prices, group_of,
-                 replacement_of, settings: Settings) -> None:
-        self._by_group: dict[str, list] = {}
-        for lot in lots:
-            self._by_group.setdefault(group_of.get(lot.ticker, lot.ticker), []).append(lot)
-        self._taxable, self._prices, self._settings = taxable, prices, settings
+    def __init__(self, positions: Mapping[tuple[str, str], Sequence], extra: Iterable = (), *, taxable,
+                 prices, group_of, replacement_of, settings: Settings) -> None:
+        self._positions = positions
+        self._keys: dict[str, list] = {}        # ticker -> its positions' keys (taxable accounts)
+        for key in positions:
+            if taxable(key[0]):
+                self._keys.setdefault(key[1], []).append(key)
+        self._extra: dict[str, list] = {}        # ticker -> extra lots (taxable accounts)
+        for lot in extra:
+            if taxable(lot.account):
+                self._extra.setdefault(lot.ticker, []).append(lot)
+        self._tickers: dict[str, list[str]] = {}    # group -> tickers with lots
+        for ticker in set(self._keys) | set(self._extra):
+            self._tickers.setdefault(group_of.get(ticker, ticker), []).append(ticker)
+        self._prices, self._settings = prices, settings
         self._group_of = group_of
         self.replacement_of = replacement_of
         self._memo: dict[str, tuple[Opportunity, ...]] = {}
@@ -75,14 +86,18 @@ class HarvestGuard:
         return found
 
     def _find(self, group: str) -> tuple[Opportunity, ...]:
+        settings = self._settings
+        min_usd = max(settings.harvest_min_loss_usd - MONEY_TOL, MONEY_TOL)
         out = []
-        for lot in self._by_group.get(group, ()):
-            price = self._prices.get(lot.ticker)
-            if not price or not self._taxable(lot.account):
+        for ticker in self._tickers.get(group, ()):
+            price = self._prices.get(ticker)
+            if not price:
                 continue
-            loss = lot.cost_basis - lot.shares * price
-            if harvestable(loss, lot.cost_basis, self._settings):
-                out.append(Opportunity(lot.account, lot.ticker, lot.lot_id, loss))
+            lots = [lot for key in self._keys.get(ticker, ()) for lot in self._positions[key]]
+            for lot in lots + self._extra.get(ticker, []):
+                loss = lot.cost_basis - lot.shares * price
+                if loss >= min_usd and harvestable(loss, lot.cost_basis, settings):    # cheap test first
+                    out.append(Opportunity(lot.account, ticker, lot.lot_id, loss))
         return tuple(sorted(out, key=lambda o: (-o.loss, o.account, o.lot_id)))
 
     def blocks(self, ticker: str) -> str:

@@ -114,7 +114,7 @@ def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
         candidates = _with_replacements(book, guard, asset_class, candidates)
     best: Optional[tuple[int, str, str, str, int]] = None
     blocked: list[tuple[int, str]] = []     # (rank, sentence) of harvest-blocked candidates
-    for rank, ticker in enumerate(dict.fromkeys(candidates)):
+    for rank, ticker in enumerate(_unique(candidates)):
         group = book.group_of.get(ticker, ticker)
         if group in ledger.sold_groups.get(account, ()):
             continue
@@ -135,17 +135,25 @@ def buy_ticker(book: Book, ledger: Ledger, account: str, asset_class: str,
     return Choice(ticker, detail, blocks, "" if blocks else passed_over)
 
 
-def _with_replacements(book: Book, guard: HarvestGuard, asset_class: str, candidates: list) -> list:
-    """``candidates`` with each harvest-blocked ticker followed by its Securities.Replacement
-    (when that is of the same class and has a price)."""
-    out = []
+def _unique(tickers):
+    """Each ticker once, in order of first appearance (lazily)."""
+    seen = set()
+    for ticker in tickers:
+        if ticker not in seen:
+            seen.add(ticker)
+            yield ticker
+
+
+def _with_replacements(book: Book, guard: HarvestGuard, asset_class: str, candidates: list):
+    """``candidates``, each harvest-blocked ticker followed by its Securities.Replacement (when
+    that is of the same class and has a price).  Lazy: the search stops at the first ticker
+    with no penalty, so the tickers after it are never checked."""
     for ticker in candidates:
-        out.append(ticker)
+        yield ticker
         if guard.blocks(ticker):
             other = guard.replacement(ticker)
             if other and book.class_of.get(other) == asset_class and book.prices.get(other, 0) > 0:
-                out.append(other)
-    return out
+                yield other
 
 
 def _sold_elsewhere(ledger: Ledger, group: str) -> bool:

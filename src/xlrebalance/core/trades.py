@@ -151,13 +151,13 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
 def _trade_list(household: Household, realized: Optional[tuple[float, float]],
                 ledger: Optional["TaxLedger"]) -> TradePlan:
     report = drift_report(household)
-    lots, year_st, year_lt, open_lots = _tax_view(household, ledger)
+    lots, year_st, year_lt, outside = _tax_view(household, ledger)
     book = build_book(household, report, lots)
     states, _ = class_states(book, report)
     realized_st, realized_lt = realized if realized is not None else (year_st, year_lt)
     room = gain_budget_left(household.settings, realized_st, realized_lt)
     work = _Work(household, book, Ledger.start(book, states, room), states, report)
-    work.guard = _guard(book, open_lots)
+    work.guard = _guard(book, outside)
     work.notes.extend(f"{c} has a target but no security with a price to buy: it is left out of the plan "
                       f"and the other classes are rebalanced around it." for c in book.unbuyable)
     _raise_withdrawals(work)
@@ -176,9 +176,9 @@ def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None
               ) -> tuple[Sequence[Lot], float, float, Sequence]:
     """The lots to sell from, at their wash-adjusted basis with the holding period tacked
     after a wash sale (as OPEN_LOTS shows them), this year's realized (ST, LT) gains, and
-    the open lots HARVEST_CANDIDATES reads (the replay's, when there is one)."""
+    the replay's other open lots (past buys not in Lots: HARVEST_CANDIDATES reads them too)."""
     if not any(tx.action is Action.SELL for tx in household.transactions):
-        return household.lots, 0.0, 0.0, (ledger.holdings if ledger is not None else household.lots)
+        return household.lots, 0.0, 0.0, _outside_lots(ledger.holdings) if ledger is not None else ()
     from .realized import tax_ledger
 
     ledger = ledger or tax_ledger(household)
@@ -187,12 +187,18 @@ def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None
     lots = [item if isinstance(item, Lot) else
             Lot(item.account, item.ticker, item.lot_id, item.holding_from, item.shares, item.cost_basis)
             for item in ledger.holdings if isinstance(item, Lot) or item.source == "lot"]
-    return lots, ledger.totals.st, ledger.totals.lt, ledger.holdings
+    return lots, ledger.totals.st, ledger.totals.lt, _outside_lots(ledger.holdings)
 
 
-def _guard(book: Book, open_lots: Sequence) -> HarvestGuard:
+def _outside_lots(holdings: Sequence) -> list:
+    return [item for item in holdings if not isinstance(item, Lot) and item.source != "lot"]
+
+
+def _guard(book: Book, extra: Sequence) -> HarvestGuard:
+    """The household's harvest opportunities: the book's lots (as the harvest list sees them)
+    and ``extra`` open lots outside the Lots table."""
     replacement_of = {s.ticker: s.replacement for s in book.household.securities if s.replacement}
-    return HarvestGuard(open_lots, taxable=book.is_taxable, prices=book.prices, group_of=book.group_of,
+    return HarvestGuard(book.lots, extra, taxable=book.is_taxable, prices=book.prices, group_of=book.group_of,
                         replacement_of=replacement_of, settings=book.settings)
 
 
