@@ -123,7 +123,7 @@ def test_loss_sale_washed_by_the_plans_own_ira_buy_saves_nothing():
     # replaces all 50 loss shares sold in Taxable the same day: the $1,000 loss is disallowed,
     # for good (the replacement is in an IRA, Rev. Rul. 2008-5).  Before: the SELL row
     # "saved" 1,000 x 23.8% = $238 and the plan's netted tax was -1,000 x 40.8% = -$408 (the
-    # loss deducted against ordinary income).  Now both are $0.
+    # loss deducted against ordinary income).  Now both are $0: nothing is allowed.
     plan = trade_list(_withdrawal_and_ira_buy(None), realized=(0.0, 0.0))
     assert brief(plan) == [("IRA", "BND", "SELL", 120), ("Taxable", "VTI", "SELL", 50), ("IRA", "VTI", "BUY", 160)]
     sell = plan.trades[1]
@@ -139,12 +139,14 @@ def test_loss_sale_washed_by_the_plans_own_ira_buy_saves_nothing():
 
 
 def test_with_another_group_to_buy_the_loss_is_kept():
-    # ITOT ($100) is in another wash group: the IRA buys 160 ITOT, the loss stands and saves
-    # 1,000 x 23.8% = $238 on the row; netted for the year, -1,000 x 40.8% = -$408.
+    # ITOT ($100) is in another wash group: the IRA buys 160 ITOT and the loss stands.  No
+    # other gains this year: Schedule D nets to a $1,000 loss, deducted against ordinary
+    # income (under the $3,000 limit) at the short-term rate: -1,000 x 40.8% = -$408, on the
+    # row and for the plan.
     plan = trade_list(_withdrawal_and_ira_buy(100.0), realized=(0.0, 0.0))
     assert brief(plan)[-1] == ("IRA", "ITOT", "BUY", 160)
     sell = plan.trades[1]
-    assert (sell.ticker, sell.est_tax, sell.disallowed, sell.flags) == ("VTI", -238.0, 0.0, ())
+    assert (sell.ticker, sell.est_tax, sell.disallowed, sell.flags) == ("VTI", -408.0, 0.0, ())
     assert (plan.est_tax, plan.disallowed) == (-408.0, 0.0)
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from xlrebalance.core.book import account_budget
 from xlrebalance.core.drift import drift_report
 from xlrebalance.core.model import AccountType, TaxableSells
+from xlrebalance.core.tax import estimate_tax, tax_profile
 from xlrebalance.core.trades import trade_list
 
 from trade_helpers import after_trades, random_household
@@ -166,14 +167,14 @@ def test_plan_is_deterministic_and_inputs_untouched(seed):
 def test_no_unflagged_loss_sale_in_a_group_the_plan_buys(household):
     # Every row of a plan is dated the as-of date, so each BUY is within 30 days of each SELL:
     # a SELL with a loss piece in a wash group the plan buys must carry WASH SALE, and a
-    # washed loss is never booked as a saving (Est. tax at least the tax of the gains as if
-    # nothing were washed, at most the disallowed loss x the higher rate above it).
+    # washed loss is never booked as a saving (Est. tax at least the year's tax of the row's
+    # gains as if nothing were washed, at most the disallowed loss x the highest rate above it).
     plan = plan_of(household)
     group = {s.ticker: s.group for s in household.securities}
     price = household.price_map()
     basis = {(lot.account, lot.ticker, lot.lot_id): lot.basis_per_share for lot in household.lots}
     bought = {group[t.ticker] for t in plan.trades if t.action == "BUY"}
-    rates = household.settings.short_term_rate, household.settings.long_term_rate
+    highest = tax_profile(household.settings).highest_rate
     for t in plan.trades:
         if t.action != "SELL":
             continue
@@ -181,9 +182,9 @@ def test_no_unflagged_loss_sale_in_a_group_the_plan_buys(household):
             price[t.ticker] < basis.get((t.account, t.ticker, lot_id), 0.0) - 1e-9 for lot_id, _ in t.lot_shares)
         if loss and group[t.ticker] in bought:
             assert "WASH SALE" in t.flags, t
-        unwashed = t.st_gain * rates[0] + t.lt_gain * rates[1]
+        unwashed = estimate_tax(t.st_gain, t.lt_gain, household.settings)   # plan_of: realized (0, 0)
         assert t.est_tax >= unwashed - CENT, t
-        assert t.est_tax <= unwashed + t.disallowed * max(rates) + CENT, t
+        assert t.est_tax <= unwashed + t.disallowed * highest + CENT, t
         assert (t.disallowed > 0) <= ("WASH SALE" in t.flags or "WASH RISK" in t.flags), t
     assert plan.disallowed == pytest.approx(sum(t.disallowed for t in plan.trades), abs=CENT)
 

@@ -45,7 +45,7 @@ from .placement import ROUNDING, location_preference, place_buys
 from .plan_wash import WASH_SALE, Washed, plan_washes
 from .reasons import buy_reason, hold_reason, money, sell_reason, standing
 from .selling import WASH_RISK, Order, apply, sell_sheltered, sell_taxable
-from .tax import estimate_tax, gain_budget_left, round_money, tax_on_gain
+from .tax import TaxProfile, estimate_tax, gain_budget_left, round_money, tax_profile
 from .triggers import decide, review_status
 
 if TYPE_CHECKING:
@@ -115,6 +115,11 @@ class _Work:
     notes: list[str] = field(default_factory=list)
     withdrawals: dict[str, float] = field(default_factory=dict)
     guard: Optional[HarvestGuard] = None     # the household's harvest opportunities
+    year: tuple[float, float] = (0.0, 0.0)   # this year's realized (ST, LT) gains before the plan, $
+
+    @property
+    def profile(self) -> TaxProfile:
+        return tax_profile(self.household.settings)
 
     @property
     def rows(self) -> dict[str, DriftRow]:
@@ -157,6 +162,7 @@ def _trade_list(household: Household, realized: Optional[tuple[float, float]],
     realized_st, realized_lt = realized if realized is not None else (year_st, year_lt)
     room = gain_budget_left(household.settings, realized_st, realized_lt)
     work = _Work(household, book, Ledger.start(book, states, room), states, report)
+    work.year = (realized_st, realized_lt)
     work.guard = _guard(book, outside)
     work.notes.extend(f"{c} has a target but no security with a price to buy: it is left out of the plan "
                       f"and the other classes are rebalanced around it." for c in book.unbuyable)
@@ -263,7 +269,7 @@ def _sell_class(work: _Work, asset_class: str, dollars: float, purpose: str, pla
         return
     result = sell_taxable(book, ledger, taxable, asset_class, cap, purpose,
                           losses_only=policy is TaxableSells.LOSSES_ONLY)
-    tax = sum(_linear_tax(o, work) for o in result.orders)
+    tax = _sales_tax(work, result.orders)
     if tax > benefit + MONEY_TOL:
         why = (f"its estimated tax ({money(tax)} in all) is more than the {money(benefit)} by which "
                f"the household is outside its bands")
@@ -286,13 +292,25 @@ def _benefit(work: _Work, asset_class: str, purpose: str, plan: ClassPlan) -> fl
     return sum(max(0.0, work.states[c].low - values[c]) for c in plan.breached)
 
 
-def _linear_tax(order: Order, work: _Work, washed: Optional[Washed] = None) -> float:
-    """Tax ($) of one sale at the flat rates; a washed loss is disallowed (saves nothing)."""
-    settings = work.household.settings
+def _row_tax(order: Order, work: _Work, washed: Optional[Washed] = None) -> float:
+    """Tax ($) one sale adds to this year's return on its own, on top of the year's realized
+    gains (``tax.estimate_tax``, the one year-tax function); a washed loss is disallowed (it
+    saves nothing).  Negative = saving."""
     st, lt = order.st_gain, order.lt_gain
     if washed is not None:
         st, lt = st + washed.st, lt + washed.lt
-    return tax_on_gain(st, "ST", settings) + tax_on_gain(lt, "LT", settings)
+    if not st and not lt:
+        return 0.0
+    return estimate_tax(st, lt, work.profile, realized_st=work.year[0], realized_lt=work.year[1])
+
+
+def _sales_tax(work: _Work, orders: Sequence[Order]) -> float:
+    """Tax ($) ``orders`` add together on top of the year's realized gains and the taxable
+    sales the plan already keeps (the tax-cost guard)."""
+    kept = [o for o in work.orders if o.action == "SELL" and work.book.is_taxable(o.account)]
+    return estimate_tax(sum(o.st_gain for o in orders), sum(o.lt_gain for o in orders), work.profile,
+                        realized_st=work.year[0] + sum(o.st_gain for o in kept),
+                        realized_lt=work.year[1] + sum(o.lt_gain for o in kept))
 
 
 def _buys(work: _Work, plan: ClassPlan) -> None:
@@ -328,14 +346,14 @@ def _finish(work: _Work, plan: ClassPlan, realized_st: float, realized_lt: float
     # the year's tax counts a washed loss as disallowed: the allowed gain is gain + disallowed
     st = sum(o.st_gain for o in orders) + sum(w.st for w in washes.values())
     lt = sum(o.lt_gain for o in orders) + sum(w.lt for w in washes.values())
-    disallowed = round_money(sum(w.disallowed for w in washes.values()))
-    permanent = round_money(sum(w.permanent for w in washes.values()))
+    disallowed = round_money(sum(t.disallowed for t in trades))     # the rows' cents add up
+    permanent = round_money(sum(t.permanent for t in trades))
     if disallowed > 0:
         notes.append(f"Wash sales: {money(disallowed)} of this plan's losses are disallowed"
                      + (f" ({money(permanent)} for good, the replacement being in an IRA or Roth)" if permanent > 0 else "")
                      + "; they are counted as no saving in the estimated tax.")
     settings = work.household.settings
-    plan_tax = round_money(estimate_tax(st, lt, settings, realized_st=realized_st, realized_lt=realized_lt))
+    plan_tax = round_money(estimate_tax(st, lt, work.profile, realized_st=realized_st, realized_lt=realized_lt))
     if any(t.lots for t in trades):
         notes.append(f"Estimated tax on this plan's taxable sales: {money(plan_tax)}, after netting with this "
                      f"year's realized gains (an upper-bound estimate, not tax advice).")
@@ -363,7 +381,7 @@ def to_trade(order: Order, work: _Work, from_sales: bool = False, washed: Option
     """An order as a TRADE_LIST row: the one place money is rounded to cents.  ``washed``:
     what the wash-sale rule disallows of the sale's loss (counted as no saving)."""
     account = work.book.accounts.get(order.account)
-    est_tax = round_money(_linear_tax(order, work, washed))
+    est_tax = round_money(_row_tax(order, work, washed))
     flags = order.flags
     if order.action == "SELL":
         context = money(work.withdrawals.get(order.account, 0.0)) if order.purpose == "withdrawal" else \
@@ -405,7 +423,7 @@ def _breached_under(work: _Work) -> list[str]:
 def _held_trade(order: Order, flag: str, why: str, work: _Work) -> Trade:
     return Trade(order.account, order.ticker, "HOLD", order.shares, order.price, round_money(order.amount),
                  describe_lots(order.uses), round_money(order.st_gain), round_money(order.lt_gain),
-                 round_money(_linear_tax(order, work)), tuple(f for f in (flag,) + order.flags if f),
+                 round_money(_row_tax(order, work)), tuple(f for f in (flag,) + order.flags if f),
                  hold_reason(order, why))
 
 
