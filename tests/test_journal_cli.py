@@ -62,17 +62,19 @@ def test_after_recording_no_rebalance_is_needed_and_only_whole_share_rounding_is
 def test_the_recorded_book_has_the_hand_computed_lot_holdings_and_cash(loop):
     _, _, _, after, orders, _ = loop
     tables = read_tables(after).tables
-    vxus = next(o for o in orders if (o["Account"], o["Ticker"]) == ("Joint Taxable", "VXUS"))
-    # 23,000 (8,000 cash + 15,000 deposit) - 25 VNQ x 90.45 = 20,738.75 -> floor(/68.34) = 303
-    assert (vxus["Shares"], vxus["Limit price"]) == ("303", "68.34")
-    lots = [r for r in tables["Lots"][1:] if r[2] == "VXUS-20261120"]
-    assert len(lots) == 1 and lots[0][4] == 303 and lots[0][5] == pytest.approx(20707.02)
+    # International is bought as IXUS (a VXUS buy would wash the harvest of lot T-VXUS-1):
+    # 276 sh at 75 x 1.005 = 75.38 = 20,804.88 of the 23,000 (8,000 cash + 15,000 deposit);
+    # the 2,195.12 left buys floor(2,195.12 / 90.45) = 24 VNQ = 2,170.80.
+    ixus = next(o for o in orders if (o["Account"], o["Ticker"]) == ("Joint Taxable", "IXUS"))
+    assert (ixus["Shares"], ixus["Limit price"]) == ("276", "75.38")
+    lots = [r for r in tables["Lots"][1:] if r[2] == "IXUS-20261120"]
+    assert len(lots) == 1 and lots[0][4] == 276 and lots[0][5] == pytest.approx(20804.88)
     holdings = {(r[0], r[1]): r[2] for r in tables["Holdings"][1:]}
-    assert holdings[("Joint Taxable", "VXUS")] == 1853
+    assert holdings[("Joint Taxable", "IXUS")] == 276 and holdings[("Joint Taxable", "VXUS")] == 1550
     fxaix = next(o for o in orders if o["Ticker"] == "FXAIX")
     assert holdings[("Alex 401k", "FXAIX")] == 600 - int(fxaix["Shares"])
     cash = {r[0]: (r[3], r[4]) for r in tables["Accounts"][1:]}
-    assert cash["Joint Taxable"] == (pytest.approx(23000 - 2261.25 - 20707.02), 0)      # 31.73
+    assert cash["Joint Taxable"] == (pytest.approx(23000 - 20804.88 - 2170.80), 0)      # 24.32
     spent_401k = sum(float(o["Amount"]) * (1 if o["Side"] == "SELL" else -1) for o in orders
                      if o["Account"] == "Alex 401k")
     assert cash["Alex 401k"][0] == pytest.approx(spent_401k)

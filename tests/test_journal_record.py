@@ -100,23 +100,26 @@ def test_a_sheltered_buy_updates_holdings_and_cash_and_adds_no_lot(withdrawal):
 def test_a_taxable_buy_adds_a_lot_at_the_fill_price_and_date():
     tables = sample_tables()
     run = plan_run(tables)
-    vxus = order(run, "Joint Taxable", "VXUS", "BUY")
+    # The plan buys International as IXUS, not VXUS: VXUS lot T-VXUS-1 is a harvest candidate
+    # and a VXUS buy would wash it (TRADE_LIST keeps harvests open).
+    ixus = order(run, "Joint Taxable", "IXUS", "BUY")
     vnq = order(run, "Joint Taxable", "VNQ", "BUY")
-    # Joint Taxable has 8,000 + 15,000 deposit = 23,000.  VNQ first: 25 x 90.45 (90 x 1.005)
-    # = 2,261.25, leaving 20,738.75; VXUS at 68 x 1.005 = 68.34: 305 sh would cost 20,843.70,
-    # so it is trimmed to floor(20,738.75 / 68.34) = 303 sh = 20,707.02.
-    assert (vnq.shares, vnq.limit_price) == (25, 90.45)
-    assert (vxus.shares, vxus.limit_price) == (303, 68.34) and "trimmed from 305 to 303" in vxus.note
-    result = record(with_journal(tables, run), fills_from_orders(run, AS_OF, fees={vxus.order_id: 2.50}))
+    # Joint Taxable has 8,000 + 15,000 deposit = 23,000.  Orders in the plan's order (IXUS,
+    # then VNQ): IXUS 276 sh at 75 x 1.005 = 75.375 -> 75.38 = 20,804.88, leaving 2,195.12;
+    # VNQ at 90 x 1.005 = 90.45: 25 sh would cost 2,261.25, so it is trimmed to
+    # floor(2,195.12 / 90.45) = 24 sh = 2,170.80.
+    assert (ixus.shares, ixus.limit_price) == (276, 75.38)
+    assert (vnq.shares, vnq.limit_price) == (24, 90.45) and "trimmed from 25 to 24" in vnq.note
+    result = record(with_journal(tables, run), fills_from_orders(run, AS_OF, fees={ixus.order_id: 2.50}))
     new = result.tables
-    (lot,) = rows_of(new, "Lots", Account="Joint Taxable", Ticker="VXUS", **{"Lot ID": "VXUS-20261120"})
-    assert lot["Shares"] == 303 and lot["Cost basis"] == 20709.52      # 20,707.02 + 2.50 fee
-    (buy,) = rows_of(new, "Transactions", Account="Joint Taxable", Ticker="VXUS", Action="Buy")
-    assert buy["Lot ID"] == "VXUS-20261120"
-    (holding,) = rows_of(new, "Holdings", Account="Joint Taxable", Ticker="VXUS")
-    assert holding["Shares"] == 1550 + 303
+    (lot,) = rows_of(new, "Lots", Account="Joint Taxable", Ticker="IXUS", **{"Lot ID": "IXUS-20261120"})
+    assert lot["Shares"] == 276 and lot["Cost basis"] == 20807.38      # 20,804.88 + 2.50 fee
+    (buy,) = rows_of(new, "Transactions", Account="Joint Taxable", Ticker="IXUS", Action="Buy")
+    assert buy["Lot ID"] == "IXUS-20261120"
+    (holding,) = rows_of(new, "Holdings", Account="Joint Taxable", Ticker="IXUS")
+    assert holding["Shares"] == 276
     (joint,) = rows_of(new, "Accounts", Account="Joint Taxable")
-    assert joint["Cash"] == pytest.approx(23000 - 2261.25 - 20707.02 - 2.50, abs=0.001)   # 29.23
+    assert joint["Cash"] == pytest.approx(23000 - 20804.88 - 2170.80 - 2.50, abs=0.001)   # 21.82
     assert joint["Cash flow"] == 0
 
 
