@@ -14,7 +14,7 @@ from xlrebalance.errors import WorkbookError
 from xlrebalance.sample import sample_tables
 from xlrebalance.spec import layout, normalize_header
 from xlrebalance.tables import parse_household
-from xlrebalance.workbook import dashboard
+from xlrebalance.workbook import dashboard, guide
 from xlrebalance.workbook.builder import build_workbook, formula_columns
 from xlrebalance.workbook.xlwings_parts import check_workbook_path, suggest_module_name, xlwings_conf_rows
 
@@ -249,21 +249,30 @@ def test_out_of_band_rows_of_drift_and_allocation_are_coloured(sample_book):
 
 
 def test_allocation_block_and_chart(built, sample_book):
+    """The check has a formula row for every possible Targets row (blank past the table's
+    end), and every chart series is a sheet-level defined name ending at the table's last row."""
     sheet = sample_book[DASH["sheet"]]
     alloc = DASH["allocation"]
     header_row = alloc["row"]
     names = [c["name"] for c in alloc["columns"]]
     assert [sheet.cell(row=header_row, column=alloc["column"] + i).value for i in range(len(names))] == names
-    n_rows = max(built["sample"].rows["Targets"], alloc["min_rows"])
-    assert sheet.cell(row=header_row + n_rows, column=alloc["column"]).value.startswith("=IFERROR(INDEX(Targets")
-    assert sheet.cell(row=header_row + n_rows + 1, column=alloc["column"]).value is None
+    n_rows = alloc["rows"]
+    assert n_rows > built["sample"].rows["Targets"]
+    assert sheet.cell(row=header_row + n_rows, column=alloc["column"]).value == (
+        f'=IFERROR(INDEX(Targets[Asset class],{n_rows})&"","")')
+    assert "COUNTIF(Targets[Asset class],\"?*\")>" in sheet.cell(row=header_row + n_rows + 1, column=alloc["column"]).value
     with zipfile.ZipFile(built["sample"].workbook) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
     assert chart.count("<c:ser>") == 4
     assert "<c:barChart>" in chart and "<c:lineChart>" in chart
-    first, last = header_row + 1, header_row + n_rows
-    weight = openpyxl.utils.get_column_letter(alloc["column"] + names.index("Weight"))
-    assert f"Dashboard!${weight}${first}:${weight}${last}" in chart
+    series = set(re.findall(r"<c:f>([^<]+)</c:f>", chart))
+    assert series == {f"{DASH['sheet']}!{name}" for name in alloc["names"].values()}
+    defined = sample_book[DASH["sheet"]].defined_names
+    first = header_row + 1
+    for column, name in alloc["names"].items():
+        letter = openpyxl.utils.get_column_letter(alloc["column"] + names.index(column))
+        assert defined[name].attr_text == (f"OFFSET({DASH['sheet']}!${letter}${first},0,0,"
+                                           f"MIN({n_rows},MAX(1,ROWS(Targets[Asset class]))),1)")
 
 
 # ---------------------------------------------------------------------------------------
@@ -408,7 +417,11 @@ def test_column_descriptions_are_header_comments(sample_book):
         sheet = sample_book[spec.sheet]
         for col, column in enumerate(spec.columns, start=1):
             comment = sheet.cell(row=1, column=col).comment
-            if column.description:
-                assert comment is not None and comment.text == column.description, (spec.name, column.name)
-            else:
-                assert comment is None, (spec.name, column.name)
+            assert comment is not None, (spec.name, column.name)
+            assert comment.text == guide.header_comment(spec.name, column)
+            assert comment.text.startswith(guide.column_meaning(spec.name, column)), (spec.name, column.name)
+            assert guide.column_meaning(spec.name, column), f"{spec.name}.{column.name} has no description"
+            if column.type == "choice":
+                assert "One of: " + ", ".join(column.choices) in comment.text
+        for offset, formula in enumerate(formula_columns(spec.name), start=len(spec.columns) + 1):
+            assert sheet.cell(row=1, column=offset).comment.text.startswith(formula.description)

@@ -44,7 +44,8 @@ def test_the_package_lists_every_registry_table_on_its_sheet_with_its_columns(sa
         assert table.header_row == 1
     holdings = package.table("holdings")          # names match case-insensitively
     assert holdings.column_number("Shares") == 3 and holdings.column_number("nope") is None
-    assert package.defined_names["NeedsRebalance"].endswith("$B$3")
+    first = layout().raw["workbook"]["dashboard"]["first_cell_row"]
+    assert package.defined_names["NeedsRebalance"].endswith(f"$B${first}")
 
 
 def test_checking_never_changes_the_file(sample_book):
@@ -78,7 +79,8 @@ def test_column_letters_round_trip(number):
 def test_sheet_cells_reads_formulas_and_typed_values(sample_book):
     package, _ = checker.open_package(sample_book)
     board = checker.sheet_cells(sample_book, package.sheet("Dashboard"))
-    assert board[(3, 2)].formula.startswith("NEEDS_REBALANCE(Holdings[#All]")      # a dynamic array
+    first = layout().raw["workbook"]["dashboard"]["first_cell_row"]
+    assert board[(first, 2)].formula.startswith("NEEDS_REBALANCE(Holdings[#All]")  # a dynamic array
     assert board[(1, 1)].typed and not board[(1, 1)].is_formula                     # the title
     holdings = checker.sheet_cells(sample_book, package.sheet("Holdings"), columns={3, 5}, rows=(2, 3))
     assert set(holdings) == {(2, 3), (3, 3), (2, 5), (3, 5)}
@@ -132,10 +134,10 @@ def test_a_renamed_column_is_named_with_its_likely_original(tmp_path):
 
 
 def test_zip_limits_refuse_a_member_that_expands_too_far(tmp_path, monkeypatch, sample_book):
-    monkeypatch.setattr(package_module, "MAX_PART_BYTES", 30_000)   # the Dashboard sheet is ~40 kB
+    monkeypatch.setattr(package_module, "MAX_PART_BYTES", 30_000)   # the Dashboard sheet is ~60 kB
     package, issues = checker.open_package(sample_book)
     assert package is None and codes(issues) == {"zip_bomb"}
-    assert "xl/worksheets/sheet1.xml" in issues[0].message
+    assert "xl/worksheets/sheet2.xml" in issues[0].message            # sheet2: the Dashboard
 
 
 def test_a_doctype_in_any_part_is_refused_before_any_parser_sees_it(tmp_path, sample_book):

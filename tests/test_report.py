@@ -43,7 +43,8 @@ def columns(function: str) -> tuple[str, ...]:
 
 
 def drift_row(asset_class, target, weight, low, high, status, value=0.0):
-    return (asset_class, target, value, weight, weight - target, (weight - target) / target, low, high, status)
+    # Target as typed and Effective target equal: no non-tradable class
+    return (asset_class, target, target, value, weight, weight - target, (weight - target) / target, low, high, status)
 
 
 def make_answers(*, drift_rows, trades=(), harvest=(), needed=True, reason="US Stocks is 55%, above its band.",

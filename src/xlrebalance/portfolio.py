@@ -80,10 +80,12 @@ class Portfolio:
         return decide(self._valid())
 
     def drift(self) -> pd.DataFrame:
-        """DRIFT: one row per asset class; fractions (0.6 = 60%), values in $."""
+        """DRIFT: one row per asset class; fractions (0.6 = 60%), values in $.  ``Target`` is the
+        policy target as typed; ``Effective target`` the one drift and bands are measured from
+        (rescaled around non-tradable classes; equal to Target when there are none)."""
         report = self.drift_report()
         return frame("DRIFT", [
-            (r.asset_class, r.target, r.value, r.weight, r.drift, r.relative_drift, r.band_low, r.band_high,
+            (r.asset_class, r.policy_target, r.target, r.value, r.weight, r.drift, r.relative_drift, r.band_low, r.band_high,
              r.status) for r in report.rows])
 
     def portfolio_drift(self) -> float:

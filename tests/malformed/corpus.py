@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from openpyxl import load_workbook
+from xlrebalance.spec import layout
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ CASES: tuple[Case, ...] = (
          ("Price", "typed value")),
     Case("values_over_value_formulas", edit(values_for_formulas("Holdings", "Value")), "formula_replaced",
          ("Value",)),
-    Case("dashboard_answer_typed_over", edit(dashboard_value("B3", True)), "formula_replaced", ("Dashboard",)),
+    Case("dashboard_answer_typed_over", edit(dashboard_value(f"B{layout().raw['workbook']['dashboard']['first_cell_row']}", True)), "formula_replaced", ("Dashboard",)),
     Case("dashboard_drift_formula_deleted", edit(dashboard_formula_deleted("DRIFT")), "missing_formula",
          ("DRIFT",)),
     Case("broken_ref_in_formula", edit(set_cell("Holdings", "Value", "=#REF!*2")), "broken_formula", ("#REF!",)),

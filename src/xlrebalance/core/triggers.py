@@ -79,7 +79,18 @@ def decide(household: Household, report: Optional[DriftReport] = None) -> Decisi
             reason = f"{breached}, but the {when} (Hybrid trigger: act at the review)."
         else:
             reason = f"{inside[0].upper()}{inside[1:]}; {when}."
-    return Decision(needed, reason, review, report)
+    return Decision(needed, reason + _rescaled_note(report), review, report)
+
+
+def _rescaled_note(report: DriftReport) -> str:
+    """When non-tradable classes made the tradable targets differ from the typed ones: say so,
+    since drift and bands are measured from the rescaled (effective) targets."""
+    fixed = [r for r in report.rows if not r.tradable]
+    if not fixed or all(abs(r.target - r.policy_target) <= 1e-12 for r in report.rows):
+        return ""
+    names = " and ".join(f"{r.asset_class} ({pct(r.weight)})" for r in fixed)
+    return (f" Drift and bands use the effective targets: the tradable classes' targets rescaled to fill "
+            f"what {names} leave{'s' if len(fixed) == 1 else ''}.")
 
 
 def needs_rebalance(household: Household) -> bool:

@@ -59,8 +59,10 @@ def chart_rows(answers) -> list[ChartRow]:
     def number(value: Any) -> float:
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
-    return [ChartRow(str(r["Asset class"]), number(r["Target"]), number(r["Weight"]), number(r["Band low"]),
-                     number(r["Band high"]), str(r["Status"])) for r in answers.drift.records()]
+    # the band is drawn around the effective target (the policy target rescaled around
+    # non-tradable classes), the one drift is measured from
+    return [ChartRow(str(r["Asset class"]), number(r.get("Effective target", r["Target"])), number(r["Weight"]),
+                     number(r["Band low"]), number(r["Band high"]), str(r["Status"])) for r in answers.drift.records()]
 
 
 def _section(answers, key: str, title: str, empty: str, intro: str = "") -> str:

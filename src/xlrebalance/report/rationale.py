@@ -27,7 +27,7 @@ def drift_sentences(answers) -> list[str]:
     """One sentence per asset class outside its band, and one per class the plan cannot trade."""
     out = []
     for row in answers.drift.records():
-        weight, target = _number(row.get("Weight")), _number(row.get("Target"))
+        weight, target = _number(row.get("Weight")), _number(row.get("Effective target", row.get("Target")))
         low, high, status = _number(row.get("Band low")), _number(row.get("Band high")), row.get("Status")
         name = row.get("Asset class")
         if status == "OVER":

@@ -24,11 +24,11 @@ from ..errors import WorkbookError
 from ..files.output import OutputError, remove_stale_temporaries, write_atomically, write_text_atomically
 from ..spec import SettingSpec, TableSpec, layout, normalize_header
 from ..tables import parse_household
-from . import dashboard
+from . import answers, dashboard, guide
 from .formats import Formats, make_formats
 from .xlwings_parts import (
-    WorkbookName, check_workbook_path, companion_source, vba_project_bytes, xlwings_conf_notes,
-    xlwings_conf_rows,
+    XLWINGS_VERSION_PROPERTY, WorkbookName, check_workbook_path, companion_source, installed_xlwings_version,
+    vba_project_bytes, xlwings_conf_notes, xlwings_conf_rows,
 )
 
 TABLE_STYLE = "Table Style Medium 2"
@@ -148,10 +148,17 @@ def _write_book(target: Path, source: dict, household: Optional[Household], name
                                            household)
     dashboard.write_dashboard(book, sheets[dashboard.sheet_name()], formats, household,
                               n_targets=rows["Targets"])
+    answers.write_answer_sheets(sheets, formats)
+    xlwings_version = installed_xlwings_version()
+    guide.write_start_here(sheets[guide.sheet_name()], formats, name.module, xlwings_version,
+                           {spec.name: formula_columns(spec.name) for spec in layout().tables})
     _write_xlwings_conf(sheets["xlwings.conf"], name.module, formats, conf)
     book.add_vba_project(io.BytesIO(vba_project_bytes()), is_stream=True)
     book.set_vba_name("ThisWorkbook")
-    sheets[dashboard.sheet_name()].activate()
+    # the macros load the xlwings DLL of this version: `check` compares it with the installed one
+    book.set_custom_property(XLWINGS_VERSION_PROPERTY, xlwings_version)
+    # an empty template opens on its guide; a filled one on its answers
+    sheets[guide.sheet_name() if household is None else dashboard.sheet_name()].activate()
     book.close()
     return rows
 
@@ -223,8 +230,7 @@ def _write_table(sheet, spec: TableSpec, data, formats: Formats, household: Opti
     for col, column in enumerate(spec.columns):
         fmt = formats.for_type(column.type)
         sheet.set_column(col, col, column.width)
-        if column.description:
-            sheet.write_comment(0, col, column.description, {"x_scale": 2, "y_scale": 1.5})
+        _header_comment(sheet, col, guide.header_comment(spec.name, column))
         for r, values in enumerate(rows, start=1):
             write_value(sheet, r, col, values[col], fmt, formats)
         if column.type == "choice" and column.choices:
@@ -236,6 +242,7 @@ def _write_table(sheet, spec: TableSpec, data, formats: Formats, household: Opti
         col = len(spec.columns) + offset
         fmt = formats.for_type(formula.type)
         sheet.set_column(col, col, formula.width, fmt)
+        _header_comment(sheet, col, f"{formula.description}\nA formula: filled in for every row; do not type here.")
         for r in range(1, n_rows + 1):
             value = cached[r - 1].get(formula.name, "") if r - 1 < len(cached) else ""
             sheet.write_formula(r, col, formula.formula, fmt, value)
@@ -261,6 +268,12 @@ def _write_carried(sheet, rows: list[list[Any]], first: int, skip: int, count: i
         sheet.set_column(col, col, 14)
         for r, values in enumerate(rows, start=1):
             write_value(sheet, r, col, values[at], None, formats)
+
+
+def _header_comment(sheet, col: int, text: str) -> None:
+    """The column's description on its header cell (hover to read it)."""
+    lines = text.count("\n") + 1 + len(text) // 60
+    sheet.write_comment(0, col, text, {"x_scale": 2.5, "y_scale": max(1.0, lines / 4)})
 
 
 def _list_validation(sheet, first_row: int, col: int, last_row: int, choices: list[str]) -> None:
@@ -369,6 +382,7 @@ def _write_settings(sheet, spec: TableSpec, data, formats: Formats) -> int:
                     {"name": spec.name, "columns": columns, "style": TABLE_STYLE})
     for col, column in enumerate(spec.columns):
         sheet.set_column(col, col, column.width)
+        _header_comment(sheet, col, guide.header_comment(spec.name, column))
     width = len(spec.columns)
     for row, setting in enumerate(settings, start=1):
         values = given.get(setting.norm)

@@ -133,7 +133,31 @@ def _formula_issues(package: Package) -> list[Issue]:
     board = package.sheet(dashboard_config().get("sheet", "Dashboard")) if dashboard_config() else None
     if board is not None and board.part:
         issues += _dashboard_issues(package, board)
+        for answer in layout().raw.get("workbook", {}).get("answer_sheets", ()):
+            issues += _answer_sheet_issues(package, answer)
     return issues
+
+
+def _answer_sheet_issues(package: Package, answer: Mapping) -> list[Issue]:
+    """An answer sheet of a workbook with a Dashboard: there, and holding its function."""
+    function = layout().function(answer["function"])
+    call = f"={function.name}({','.join(f'{t}[#All]' for t in function.args)})"
+    sheet = package.sheet(answer["sheet"])
+    if sheet is None or not sheet.part:
+        return [Issue("missing_sheet", f"The workbook has no '{answer['sheet']}' sheet, where {function.name} "
+                      f"spills ({answer['title']}); add the sheet and enter {call} in A{answer['row']}, or "
+                      f"{_FIX_NEW}.", answer["sheet"], None, None, Severity.WARNING)]
+    formulas = {place: cell.formula for place, cell in sheet_cells(package.path, sheet).items() if cell.formula}
+    if _calls(function.name, formulas.values()):
+        return []
+    return [Issue("missing_formula", f"The '{answer['sheet']}' sheet has lost its {function.name} formula; enter "
+                  f"{call} in A{answer['row']} or rebuild the workbook ({_FIX_NEW}).", answer["sheet"],
+                  answer["row"], "A")]
+
+
+def _calls(name: str, formulas: Iterable[str]) -> bool:
+    pattern = re.compile(rf"(?<![\w.])(?:_xludf\.)?{re.escape(name)}\(", re.IGNORECASE)
+    return any(pattern.search(text) for text in formulas)
 
 
 def _formula_column_issues(package: Package, table: TablePart) -> list[Issue]:
@@ -195,8 +219,7 @@ def _dashboard_issues(package: Package, board: SheetPart) -> list[Issue]:
         issues += _named_cell_issues(package, board, formulas, cell)
     for block in config.get("blocks", ()):
         function = layout().function(block["function"])
-        pattern = re.compile(rf"(?<![\w.])(?:_xludf\.)?{re.escape(function.name)}\(", re.IGNORECASE)
-        if not any(pattern.search(text) for text in formulas.values()):
+        if not _calls(function.name, formulas.values()):
             call = f"={function.name}({','.join(f'{t}[#All]' for t in function.args)})"
             issues.append(Issue("missing_formula", f"The Dashboard has lost its {function.name} formula (the "
                                 f"'{block.get('title', function.name)}' block); enter {call} under that heading "

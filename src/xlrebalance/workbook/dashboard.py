@@ -1,10 +1,13 @@
-"""The Dashboard sheet: the Excel functions as dynamic-array formulas, a native allocation
-check (the chart's data), conditional formats for out-of-band rows, and the buttons.
+"""The Dashboard sheet: the decision and its reason, DRIFT as a dynamic-array formula, a native
+allocation check (the chart's data) with the chart, links to the answer sheets, and the
+buttons, each in its own reserved cells.
 
 Layout, formulas and captions come from ``[workbook.dashboard]`` in the registry.  The
 functions are written with ``write_dynamic_array_formula`` so Excel spills them (cell
 attribute ``cm="1"`` plus ``xl/metadata.xml``); their table arguments are the registry's
-``args`` in order, each ``Table[#All]``.
+``args`` in order, each ``Table[#All]``.  Every other answer spills on a sheet of its own
+(``workbook/answers.py``).  ``spill_anchors()`` lists every spilling formula's place, for the
+tests that prove nothing stands in a spill's way.
 """
 from __future__ import annotations
 
@@ -86,20 +89,76 @@ def expand(formula: str, cells: dict[str, Placed]) -> str:
                      formula)
 
 
-def write_dashboard(book, sheet, formats: Formats, household: Optional[Household], n_targets: int) -> None:
+@dataclass(frozen=True)
+class SpillAnchor:
+    """Where a registry function's dynamic-array formula is written (1-based row, column)."""
+
+    sheet: str
+    function: str
+    row: int
+    column: int
+
+
+def spill_anchors() -> list[SpillAnchor]:
+    """Every spilling answer of the workbook: the Dashboard's blocks and the answer sheets."""
+    found = [SpillAnchor(sheet_name(), b["function"], b["row"], b["column"]) for b in config()["blocks"]]
+    found += [SpillAnchor(a["sheet"], a["function"], a["row"], 1) for a in answer_sheets()]
+    return found
+
+
+def answer_sheets() -> list[dict]:
+    """``[[workbook.answer_sheets]]``: sheet, function, title, row."""
+    return list(layout().raw["workbook"].get("answer_sheets", ()))
+
+
+def write_dashboard(book, sheet, formats: Formats, household: Optional[Household], n_targets: int = 0) -> None:
     cfg = config()
     report = _report(household)
     sheet.write_string(0, 0, cfg["title"], formats.title)
     sheet.set_column(1, 40, 14)
+    widths = _set_widths(sheet, cfg)
+    _write_buttons(sheet, cfg, widths)
     cells = _write_top_cells(book, sheet, formats, household, report)
-    for button in cfg["buttons"]:
-        sheet.insert_button(cfg["first_cell_row"] - 1, button["column"] - 1, {
-            "macro": button["macro"], "caption": button["caption"], "width": 128, "height": 30})
+    _write_links(sheet, formats, cfg)
     for block in cfg["blocks"]:
         _write_block(sheet, formats, block)
-    _set_widths(sheet, cfg)
-    n_rows = max(n_targets, cfg["allocation"]["min_rows"])
-    _write_allocation(book, sheet, formats, cells, n_rows, report)
+    _write_allocation(book, sheet, formats, cells, report)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+
+
+def column_pixels(width: float) -> int:
+    """A column ``width`` (characters, as ``set_column`` takes it) in pixels, as XlsxWriter
+    and Excel convert it (Calibri 11: 7 pixels a digit, 5 of padding)."""
+    return int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
+
+
+def button_cells(index: int) -> tuple[int, int, int]:
+    """The reserved cells of the ``index``-th button: (row, first column, last column), 1-based."""
+    cfg = config()
+    first = cfg["button_first_column"] + index * cfg["button_span"]
+    return cfg["button_row"], first, first + cfg["button_span"] - 1
+
+
+def _write_buttons(sheet, cfg: dict, widths: dict[int, float]) -> None:
+    """Each button inside its own cells of the button row, 3 pixels inside their edges."""
+    row_pixels = int(cfg["button_row_height"] * 4 / 3)
+    sheet.set_row(cfg["button_row"] - 1, cfg["button_row_height"])
+    for index, button in enumerate(cfg["buttons"]):
+        row, first, last = button_cells(index)
+        width = sum(column_pixels(widths.get(c - 1, 14)) for c in range(first, last + 1))
+        sheet.insert_button(row - 1, first - 1, {
+            "macro": button["macro"], "caption": button["caption"], "x_offset": 3, "y_offset": 3,
+            "width": width - 6, "height": row_pixels - 6})
+
+
+def _write_links(sheet, formats: Formats, cfg: dict) -> None:
+    """Links to the answer sheets, one a cell from column B of the links row."""
+    row = cfg["links_row"] - 1
+    sheet.write_string(row, 0, cfg["links_label"], formats.label)
+    for offset, answer in enumerate(answer_sheets(), start=1):
+        sheet.write_url(row, offset, f"internal:{quote_sheet(answer['sheet'])}!A1", string=answer["sheet"],
+                        tip=answer["title"])
 
 
 def _report(household: Optional[Household]) -> Optional[DriftReport]:
@@ -165,15 +224,18 @@ def _write_block(sheet, formats: Formats, block: dict) -> None:
                         len(function.columns))
 
 
-def _set_widths(sheet, cfg: dict) -> None:
+def _set_widths(sheet, cfg: dict) -> dict[int, float]:
     """Each sheet column as wide as the widest word column any block spills into it."""
     widths: dict[int, float] = {0: 22}
     for block in cfg["blocks"]:
         for offset, column in enumerate(layout().function(block["function"]).columns):
             col = block["column"] - 1 + offset
             widths[col] = max(widths.get(col, 14), cfg.get("column_widths", {}).get(column, 14))
+    alloc = cfg["allocation"]
+    widths[alloc["column"] - 1] = max(widths.get(alloc["column"] - 1, 14), cfg["column_widths"]["Asset class"])
     for col, width in sorted(widths.items()):
         sheet.set_column(col, col, width)
+    return widths
 
 
 def _status_formats(sheet, formats: Formats, row: int, col: int, n_rows: int, status_col: int, width: int) -> None:
@@ -211,9 +273,10 @@ def allocation_formula(template: str, i: int, row: int, first_row: int, last_row
     return expand(formula.replace("{i}", str(i)), cells)
 
 
-def _write_allocation(book, sheet, formats: Formats, cells: dict[str, Placed], n_rows: int,
+def _write_allocation(book, sheet, formats: Formats, cells: dict[str, Placed],
                       report: Optional[DriftReport]) -> None:
     alloc = config()["allocation"]
+    n_rows = alloc["rows"]
     header, col0 = alloc["row"] - 1, alloc["column"] - 1
     first, last = header + 1, header + n_rows
     sheet.write_string(header - 1, col0, alloc["title"], formats.heading)
@@ -225,9 +288,22 @@ def _write_allocation(book, sheet, formats: Formats, cells: dict[str, Placed], n
             row = header + i
             formula = allocation_formula(column["formula"], i, row, first, last, col0, cells)
             sheet.write_formula(row, col0 + offset, formula, fmt, _cached_allocation(report, i, column["name"]))
+    sheet.write_formula(last + 1, col0, f'=IF(COUNTIF(Targets[Asset class],"?*")>{n_rows},"Targets has more than '
+                        f'{n_rows} rows: this check and the chart show the first {n_rows}.","")', formats.note, "")
     names = [c["name"] for c in columns]
     _status_formats(sheet, formats, header, col0, n_rows + 1, col0 + names.index("Status"), len(columns))
-    _write_chart(book, sheet, col0, first, last, names, chart_row=last + 2)
+    for column, name in alloc["names"].items():
+        book.define_name(f"{quote_sheet(sheet_name())}!{name}",
+                         "=" + chart_range_formula(col0 + names.index(column), first, last))
+    _write_chart(book, sheet, alloc["names"])
+
+
+def chart_range_formula(col: int, first: int, last: int) -> str:
+    """The allocation column ``col`` (0-based) from its first row down to the row of the Targets
+    table's last class (at most ``last``): a chart series that grows with the table.  OFFSET,
+    not ``top:INDEX(...)``: LibreOffice evaluates only the former in a defined name."""
+    top = f"{quote_sheet(sheet_name())}!{xl_rowcol_to_cell(first, col, True, True)}"
+    return f"OFFSET({top},0,0,MIN({last - first + 1},MAX(1,ROWS(Targets[Asset class]))),1)"
 
 
 def _cached_allocation(report: Optional[DriftReport], i: int, column: str) -> Any:
@@ -235,30 +311,30 @@ def _cached_allocation(report: Optional[DriftReport], i: int, column: str) -> An
         return ""
     r = report.rows[i - 1]
     values = {
-        "Asset class": r.asset_class, "Policy target": r.policy_target, "Tradable": r.tradable,
-        "Value": r.value, "Weight": r.weight, "Target": r.target, "Band": r.band,
+        "Asset class": r.asset_class, "Target": r.policy_target, "Tradable": r.tradable,
+        "Value": r.value, "Weight": r.weight, "Effective target": r.target, "Band": r.band,
         "Band low": r.band_low, "Band high": r.band_high, "Status": r.status,
     }
     return values[column]
 
 
-def _write_chart(book, sheet, col0: int, first: int, last: int, names: list[str], chart_row: int) -> None:
-    """Columns: the weight; markers: target, band low, band high (one per asset class)."""
+def _write_chart(book, sheet, names: dict[str, str]) -> None:
+    """Columns: the weight; markers: effective target, band low, band high (one per asset
+    class).  Every series is a sheet-level defined name that follows the Targets table."""
     cfg = config()["chart"]
-    name = sheet_name()
 
-    def series_range(column: str) -> list:
-        c = col0 + names.index(column)
-        return [name, first, c, last, c]
+    def series(column: str) -> str:
+        return f"={quote_sheet(sheet_name())}!{names[column]}"
 
     chart = book.add_chart({"type": "column"})
-    chart.add_series({"name": "Weight", "categories": series_range("Asset class"),
-                      "values": series_range("Weight"), "fill": {"color": "#5B9BD5"}})
+    chart.add_series({"name": "Weight", "categories": series("Asset class"),
+                      "values": series("Weight"), "fill": {"color": "#5B9BD5"}})
     markers = book.add_chart({"type": "line"})
-    styles = (("Target", "diamond", "#000000"), ("Band low", "dash", "#C00000"), ("Band high", "dash", "#C00000"))
+    styles = (("Effective target", "diamond", "#000000"), ("Band low", "dash", "#C00000"),
+              ("Band high", "dash", "#C00000"))
     for column, marker, colour in styles:
         markers.add_series({
-            "name": column, "categories": series_range("Asset class"), "values": series_range(column),
+            "name": column, "categories": series("Asset class"), "values": series(column),
             "line": {"none": True},
             "marker": {"type": marker, "size": 9, "fill": {"color": colour}, "border": {"color": colour}},
         })
@@ -268,4 +344,4 @@ def _write_chart(book, sheet, col0: int, first: int, last: int, names: list[str]
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": cfg["width"], "height": cfg["height"]})
     chart.show_blanks_as("gap")
-    sheet.insert_chart(chart_row, col0, chart)
+    sheet.insert_chart(cfg["row"] - 1, cfg["column"] - 1, chart, {"object_position": 2})

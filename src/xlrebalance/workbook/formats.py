@@ -18,6 +18,7 @@ class Formats:
     label: Any
     note: Any
     wrap: Any
+    wrap_note: Any               # a note in prose: italic, grey, wrapped
     over: Any                    # conditional format: above the band
     under: Any                   # conditional format: below the band
 
@@ -40,6 +41,7 @@ def make_formats(workbook) -> Formats:
         label=workbook.add_format({"bold": True}),
         note=workbook.add_format({"italic": True, "font_color": "#595959"}),
         wrap=workbook.add_format({"text_wrap": True, "valign": "top"}),
+        wrap_note=workbook.add_format({"text_wrap": True, "valign": "top", "italic": True, "font_color": "#595959"}),
         over=workbook.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"}),
         under=workbook.add_format({"bg_color": "#BDD7EE", "font_color": "#1F4E78"}),
     )

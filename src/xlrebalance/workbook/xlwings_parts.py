@@ -9,6 +9,7 @@ VBA always matches the installed xlwings.
 """
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import keyword
 import re
@@ -27,6 +28,9 @@ from ..spec import layout, templates_dir
 #: The xlwings workbook its VBA project comes from, and the part inside it.
 XLWINGS_SOURCE_WORKBOOK = "quickstart_standalone.xlsm"
 VBA_PART = "xl/vbaProject.bin"
+#: The workbook's custom document property that records the xlwings version that built it
+#: (its macros load that version's DLL).
+XLWINGS_VERSION_PROPERTY = "xlwings version"
 #: Top-level modules a companion must never shadow (besides the standard library).
 RESERVED_MODULES = frozenset({
     "xlrebalance", "xlwings", "pandas", "numpy", "scipy", "yfinance", "openpyxl",
@@ -102,6 +106,15 @@ def vba_project_bytes() -> bytes:
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
         raise WorkbookError(f"cannot read the VBA project from the installed xlwings ({source}): {exc}; "
                             "reinstall xlwings") from exc
+
+
+def installed_xlwings_version() -> str:
+    """The installed xlwings' version (read from its metadata: importing xlwings is slow)."""
+    try:
+        return importlib.metadata.version("xlwings")
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise WorkbookError("xlwings is not installed; the workbook's macros come from it "
+                            "(pip install xlwings)") from exc
 
 
 def xlwings_conf_rows(module: str, platform: str = sys.platform, python: str = sys.executable,
