@@ -51,9 +51,12 @@ def test_drift_invariants(tables):
     assert pf.errors == []
     drift = pf.drift()
     assert drift["Weight"].sum() == pytest.approx(1.0)
-    for row in drift.itertuples(index=False):
-        assert row.Drift == pytest.approx(row.Weight - row.Target, abs=1e-12)
-        assert row._6 - 1e-12 <= row.Target <= row._7 + 1e-12   # Band low <= Target <= Band high
+    typed = {row[0]: row[1] for row in tables["Targets"][1:]}
+    for row in drift.to_dict("records"):
+        # drift and bands are measured from the effective target; Target is as typed
+        assert row["Drift"] == pytest.approx(row["Weight"] - row["Effective target"], abs=1e-12)
+        assert row["Band low"] - 1e-12 <= row["Effective target"] <= row["Band high"] + 1e-12
+        assert row["Target"] == typed[row["Asset class"]]
     assert drift["Value"].sum() == pytest.approx(pf.drift_report().total)
 
 
@@ -69,7 +72,7 @@ def test_row_order_does_not_matter(tables, rnd: random.Random):
     b = Portfolio.from_tables(shuffled)
     da = a.drift().sort_values("Asset class").reset_index(drop=True)
     db = b.drift().sort_values("Asset class").reset_index(drop=True)
-    for column in ("Target", "Value", "Weight", "Drift", "Band low", "Band high"):
+    for column in ("Target", "Effective target", "Value", "Weight", "Drift", "Band low", "Band high"):
         assert da[column].tolist() == pytest.approx(db[column].tolist(), rel=1e-12, abs=1e-12)
     assert da["Status"].tolist() == db["Status"].tolist()
     assert a.needs_rebalance() == b.needs_rebalance()
