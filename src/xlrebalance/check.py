@@ -157,6 +157,7 @@ def _check_workbook(path: Path, live: bool, today: Optional[date], price_source:
     if package is None:
         return CheckResult(str(path), tuple(issues))
     issues += checker.check_structure(package)
+    issues += checker.xlwings_version_issues(path)
     try:
         from .workbook.reader import read_tables
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from ..core.model import Issue, Severity
+from ..errors import WorkbookError
 from ..spec import TableSpec, layout, normalize_header
 from .package import (  # noqa: F401  (re-exported: the checker's public names)
     XML_ERRORS, Package, SheetPart, TablePart, column_letter, column_number, open_package, parse_ref,
@@ -257,6 +258,32 @@ def _named_cell_issues(package: Package, board: SheetPart, formulas: Mapping, ce
     return [Issue("formula_replaced", f"The Dashboard's '{cell['label']}' cell ({match.group(2)}{row}) holds a "
                   f"typed value or nothing where its formula belongs; enter {expected} there.",
                   board.name, row, match.group(2))]
+
+
+# ---------------------------------------------------------------------------------------
+# The xlwings version the macros came from
+
+def xlwings_version_issues(path: str | Path, installed: Optional[str] = None) -> list[Issue]:
+    """A warning when the xlwings that built the workbook (its macros load that version's
+    DLL) is not the installed one.  Says nothing for a workbook that did not record it."""
+    from .xlwings_parts import installed_xlwings_version, recorded_xlwings_version
+
+    built = recorded_xlwings_version(path)
+    if built is None:
+        return []
+    try:
+        installed = installed or installed_xlwings_version()
+    except WorkbookError:
+        return []
+    if built == installed:
+        return []
+    name = Path(path).name
+    new = Path(path).stem + "_new" + Path(path).suffix
+    return [Issue("xlwings_version", f"{name} was built with xlwings {built}, but xlwings {installed} is installed: "
+                  f"its macros load the xlwings {built} DLL, so Excel would say \"Could not load "
+                  f"xlwings64-{built}.dll\" when a button or Import functions runs. `xlrebalance new {new} --from "
+                  f"{name}` fixes it: a new workbook with your tables and the installed xlwings' macros.",
+                  severity=Severity.WARNING)]
 
 
 # ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
+from xml.etree import ElementTree
 
 from .. import __version__
 from ..errors import WorkbookError
@@ -31,6 +32,7 @@ VBA_PART = "xl/vbaProject.bin"
 #: The workbook's custom document property that records the xlwings version that built it
 #: (its macros load that version's DLL).
 XLWINGS_VERSION_PROPERTY = "xlwings version"
+CUSTOM_PROPERTIES = "docProps/custom.xml"
 #: Top-level modules a companion must never shadow (besides the standard library).
 RESERVED_MODULES = frozenset({
     "xlrebalance", "xlwings", "pandas", "numpy", "scipy", "yfinance", "openpyxl",
@@ -115,6 +117,24 @@ def installed_xlwings_version() -> str:
     except importlib.metadata.PackageNotFoundError as exc:
         raise WorkbookError("xlwings is not installed; the workbook's macros come from it "
                             "(pip install xlwings)") from exc
+
+
+def recorded_xlwings_version(path: str | Path) -> Optional[str]:
+    """The xlwings version a workbook recorded when it was built (its custom document property
+    ``xlwings version``), or None.  Reads only ``docProps/custom.xml``; call it on a file the
+    package checks found safe."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if CUSTOM_PROPERTIES not in archive.namelist() or archive.getinfo(CUSTOM_PROPERTIES).file_size > 1 << 20:
+                return None
+            root = ElementTree.fromstring(archive.read(CUSTOM_PROPERTIES))
+    except (OSError, zipfile.BadZipFile, ElementTree.ParseError, KeyError):
+        return None
+    for prop in root:
+        if prop.get("name") == XLWINGS_VERSION_PROPERTY:
+            text = "".join(prop.itertext()).strip()
+            return text or None
+    return None
 
 
 def xlwings_conf_rows(module: str, platform: str = sys.platform, python: str = sys.executable,
