@@ -232,11 +232,19 @@ def _carry_formulas(path: Path, package: Package, place: TablePlace, header_row:
 # Cells and sheets outside the tables
 
 
+def generated_sheets() -> set[str]:
+    """The sheets the builder writes anew that hold no input table (the Dashboard, Start here,
+    the answer sheets, xlwings.conf), lower case: nothing on them is the user's to carry."""
+    tables = {spec.sheet.strip().lower() for spec in layout().tables}
+    listed = {name.strip().lower() for name in layout().raw["workbook"]["sheet_order"]}
+    return (listed - tables) | {dashboard.sheet_name().strip().lower(), CONF_SHEET}
+
+
 def _outside_tables(path: Path, package: Package, found) -> list[NotCarried]:
     """Cells of table sheets outside their table, and sheets that hold no registry table.
     A sheet is loaded only when its declared used range goes beyond its table."""
     table_sheets = {sheet.strip().lower(): name for name, sheet in found.sheets.items()}
-    rebuilt = {dashboard.sheet_name().strip().lower(), CONF_SHEET}
+    rebuilt = generated_sheets()
     out: list[NotCarried] = []
     grids = _Grids(path)
     try:
