@@ -17,10 +17,12 @@ from xlrebalance.errors import WorkbookError
 from xlrebalance.workbook.builder import build_workbook
 from xlrebalance.workbook.package import open_package
 from xlrebalance.workbook.reader import read_tables
+from xlrebalance.spec import layout
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-HOLDINGS_PART = "xl/worksheets/sheet6.xml"
-LOTS_PART = "xl/worksheets/sheet7.xml"
+_ORDER = layout().raw["workbook"]["sheet_order"]
+HOLDINGS_PART = f"xl/worksheets/sheet{_ORDER.index('Holdings') + 1}.xml"   # the builder numbers sheets in order
+LOTS_PART = f"xl/worksheets/sheet{_ORDER.index('Lots') + 1}.xml"
 
 
 @pytest.fixture(scope="module")
