@@ -80,6 +80,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if getattr(args, "lite", False):
+        if args.source is not None or args.live:
+            print("xlrebalance: --lite writes a fresh workbook for xlwings Lite; --from and --live are for the "
+                  "desktop workbook", file=sys.stderr)
+            return EXIT_INVALID
+        return _new_lite(args)
     if args.source is not None:
         return _new_from(args)
     if args.live:
@@ -125,6 +131,17 @@ def _price_source(args: argparse.Namespace):
     from .prices.cache import cached
 
     return cached(YahooSource())
+
+
+def _new_lite(args: argparse.Namespace) -> int:
+    from .lite.template import build_lite
+
+    result = build_lite(args.path, sample=args.sample, force=args.force)
+    print(f"Wrote {result.workbook}" + (" (sample household)" if result.sample else "") + " for xlwings Lite")
+    print(f"Paste {result.main} into the main.py tab of the xlwings Lite editor and add the xlrebalance line "
+          f"of {result.requirements} to its requirements.txt tab; set a Quote URL in Settings for Refresh prices "
+          "(README: Excel on Mac and the web).")
+    return EXIT_OK
 
 
 def _progress_bar(done: int, total: int) -> None:
@@ -417,6 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--no-cache", action="store_true", help="with --live: always ask Yahoo, ignore cached quotes")
     new.add_argument("--replay", metavar="DIR", default=None,
                      help="with --live: answer from recorded Yahoo responses in DIR instead of the network")
+    new.add_argument("--lite", action="store_true", help="for xlwings Lite (Excel on Mac and the web): an .xlsx "
+                     "without macros, plus main.py and requirements.txt for the Lite editor")
     sub.add_parser("demo", help="the bundled sample household end to end, offline")
     check = sub.add_parser("check", help="validate workbooks read-only and show the answers Excel would show",
                            description="One workbook: its problems (sheet, row, column, what to do) or its "

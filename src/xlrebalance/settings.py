@@ -99,6 +99,8 @@ def parse_settings(table, *, today: Optional[date] = None) -> tuple[Settings, li
         if out_of_range:
             issues.append(out_of_range)
             continue
+        if spec.key not in FIELDS:
+            continue   # read by a front end, not the engine (Quote URL: the xlwings Lite refresh)
         values[FIELDS[spec.key]] = (_convert(FIELDS[spec.key], value), row)
     as_of = values.pop("as_of", (today, None))[0]
     settings = Settings(as_of=as_of, **{name: value for name, (value, _) in values.items()})

@@ -3,7 +3,7 @@ Pyodide under Node (``run.mjs``), whose outputs ``tests/test_pyodide.py`` compar
 
 Only the pure layers: ``tables`` (parsing and validation) and ``core`` (drift, the trigger,
 the wash-sale replay, the trade list, harvest candidates, open lots).  Every answer is kept
-as rows of plain values; floats as ``repr`` so the comparison is exact to the last bit.
+as rows of plain JSON values (floats round-trip exactly through JSON).
 """
 import copy
 import json
@@ -21,7 +21,7 @@ from xlrebalance.tables import parse_household
 
 def plain(value):
     if isinstance(value, float):
-        return repr(value)
+        return value
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):

@@ -100,6 +100,28 @@ def build_workbook(path: str | Path, *, sample: bool = False, force: bool = Fals
                        sample=used_sample, rows=rows)
 
 
+def build_without_macros(name: WorkbookName, *, sample: bool = False,
+                         tables: Optional[Mapping[str, Sequence[Sequence[Any]]]] = None,
+                         worksheet_class: Optional[type] = None) -> tuple[dict[str, int], bool]:
+    """The same workbook as ``build_workbook`` without its macros: no VBA project, no buttons,
+    no xlwings.conf sheet and no companion module, written to ``name.path`` (an .xlsx).
+    ``worksheet_class`` (an XlsxWriter ``Worksheet`` subclass) may rewrite formulas as they
+    are written.  Returns the rows written per table and whether the sample was used."""
+    used_sample = tables is None and sample
+    if used_sample:
+        from ..sample import sample_tables
+
+        tables = sample_tables()
+    source = {normalize_header(k): v for k, v in (tables or {}).items()}
+    household = parse_household(_plain_tables(tables)) if tables else None
+    try:
+        name.path.parent.mkdir(parents=True, exist_ok=True)
+        rows = _write_atomically(name, source, household, {}, worksheet_class=worksheet_class, macros=False)
+    except OSError as exc:
+        raise WorkbookError(f"cannot write {exc.filename or name.path}: {exc.strerror or exc}") from exc
+    return rows, used_sample
+
+
 def _refuse_existing(name: WorkbookName, force: bool) -> None:
     if force:
         return
@@ -118,13 +140,15 @@ def _plain_tables(tables: Mapping[str, Sequence[Sequence[Any]]]) -> Mapping[str,
 
 
 def _write_atomically(name: WorkbookName, source: dict, household: Optional[Household],
-                      conf: Mapping[str, Any]) -> dict[str, int]:
+                      conf: Mapping[str, Any], *, worksheet_class: Optional[type] = None,
+                      macros: bool = True) -> dict[str, int]:
     """Write to a temporary file in the same folder, then move it into place."""
     rows: dict[str, int] = {}
 
     def write(tmp: Path) -> None:
         try:
-            rows.update(_write_book(tmp, source, household, name, conf))
+            rows.update(_write_book(tmp, source, household, name, conf, worksheet_class=worksheet_class,
+                                    macros=macros))
         except xlsxwriter.exceptions.FileCreateError as exc:   # XlsxWriter wraps the OS error
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
             raise cause from exc
@@ -134,10 +158,13 @@ def _write_atomically(name: WorkbookName, source: dict, household: Optional[Hous
 
 
 def _write_book(target: Path, source: dict, household: Optional[Household], name: WorkbookName,
-                conf: Mapping[str, Any]) -> dict[str, int]:
+                conf: Mapping[str, Any], *, worksheet_class: Optional[type] = None,
+                macros: bool = True) -> dict[str, int]:
     book = xlsxwriter.Workbook(str(target), {"remove_timezone": True, "in_memory": True})
     formats = make_formats(book)
-    sheets = {title: book.add_worksheet(title) for title in layout().raw["workbook"]["sheet_order"]}
+    # without macros (xlwings Lite) no xlwings.conf sheet, and no guide to the desktop add-in's set-up
+    sheets = {title: book.add_worksheet(title, worksheet_class) for title in layout().raw["workbook"]["sheet_order"]
+              if macros or title not in ("xlwings.conf", guide.sheet_name())}
     rows: dict[str, int] = {}
     for spec in layout().tables:
         sheet = sheets[spec.sheet]
@@ -149,16 +176,17 @@ def _write_book(target: Path, source: dict, household: Optional[Household], name
     dashboard.write_dashboard(book, sheets[dashboard.sheet_name()], formats, household,
                               n_targets=rows["Targets"])
     answers.write_answer_sheets(sheets, formats)
-    xlwings_version = installed_xlwings_version()
-    guide.write_start_here(sheets[guide.sheet_name()], formats, name.module, xlwings_version,
-                           {spec.name: formula_columns(spec.name) for spec in layout().tables})
-    _write_xlwings_conf(sheets["xlwings.conf"], name.module, formats, conf)
-    book.add_vba_project(io.BytesIO(vba_project_bytes()), is_stream=True)
-    book.set_vba_name("ThisWorkbook")
-    # the macros load the xlwings DLL of this version: `check` compares it with the installed one
-    book.set_custom_property(XLWINGS_VERSION_PROPERTY, xlwings_version)
+    if macros:
+        xlwings_version = installed_xlwings_version()
+        guide.write_start_here(sheets[guide.sheet_name()], formats, name.module, xlwings_version,
+                               {spec.name: formula_columns(spec.name) for spec in layout().tables})
+        _write_xlwings_conf(sheets["xlwings.conf"], name.module, formats, conf)
+        book.add_vba_project(io.BytesIO(vba_project_bytes()), is_stream=True)
+        book.set_vba_name("ThisWorkbook")
+        # the macros load the xlwings DLL of this version: `check` compares it with the installed one
+        book.set_custom_property(XLWINGS_VERSION_PROPERTY, xlwings_version)
     # an empty template opens on its guide; a filled one on its answers
-    sheets[guide.sheet_name() if household is None else dashboard.sheet_name()].activate()
+    sheets[guide.sheet_name() if household is None and macros else dashboard.sheet_name()].activate()
     book.close()
     return rows
 

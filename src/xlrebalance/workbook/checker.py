@@ -157,7 +157,8 @@ def _answer_sheet_issues(package: Package, answer: Mapping) -> list[Issue]:
 
 
 def _calls(name: str, formulas: Iterable[str]) -> bool:
-    pattern = re.compile(rf"(?<![\w.])(?:_xludf\.)?{re.escape(name)}\(", re.IGNORECASE)
+    # _xludf.: a name Excel did not know; _xldudf_: an Office.js custom function (xlwings Lite)
+    pattern = re.compile(rf"(?<![\w.])(?:_xludf\.|_xldudf_)?{re.escape(name)}\(", re.IGNORECASE)
     return any(pattern.search(text) for text in formulas)
 
 
