@@ -140,3 +140,17 @@ def test_record_refuses_a_bad_fills_file_with_its_line(loop, capsys):
     assert main(["record", str(bad), "--into", str(journal), "-o", str(folder / "x.xlsm")]) == 2
     assert "bad.csv line 2" in capsys.readouterr().err
     assert not (folder / "x.xlsm").exists()
+
+
+def test_the_report_shows_the_trades_since_the_last_report(loop):
+    folder, book, _, after, orders, _ = loop
+    page = folder / "review.html"
+    assert main(["report", str(after), "-o", str(page)]) == 0
+    html = page.read_text()
+    assert "Trades since the last report (2026-08-15)" in html       # the sample's Last review
+    section = html[html.index("Trades since the last report"):]
+    assert all(o["Order ID"] in section for o in orders) and "FILLED" in section
+    assert main(["report", str(after), "-o", str(page), "--since", "2026-12-01"]) == 0
+    assert "No trades in the Journal since then." in page.read_text()
+    assert main(["report", str(book), "-o", str(page)]) == 0          # an empty Journal
+    assert "No trades in the Journal since then." in page.read_text()

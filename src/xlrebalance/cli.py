@@ -74,7 +74,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(result_text(result), file=sys.stderr)
         print("No report written: fix the problems above first.", file=sys.stderr)
         return EXIT_INVALID
-    written = write_report(result, args.output)
+    written = write_report(result, args.output, since=args.since)
     print(f"Wrote {written}")
     return EXIT_OK
 
@@ -450,6 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only")
     report.add_argument("-o", "--output", default=None, help="the HTML file to write [<workbook>-report.html]")
     report.add_argument("--live", action="store_true", help="use current quotes (the workbook is not changed)")
+    report.add_argument("--since", type=_iso_date, default=None, metavar="DATE",
+                        help="the Journal's trades since DATE [the Settings' Last review]")
     prices = sub.add_parser("prices", help="fetch current quotes for a workbook's tickers (read-only)",
                             description="Prints the Prices table a refresh would write; the workbook is "
                             "never changed. Quotes are cached for 15 minutes ($XLREBALANCE_CACHE_DIR).")

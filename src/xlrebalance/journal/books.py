@@ -46,3 +46,24 @@ def write_new_book(new: str | Path, tables: Tables, *, old: str | Path, force: b
     refuse_overwrite(old, new, force)
     return write_book(new, {k: [list(r) for r in v] for k, v in tables.items()}, force=force,
                       xlwings_conf=xlwings_conf).workbook
+
+
+def journal_since(path: str | Path, since: Optional[date] = None):
+    """(the date used, the Journal's runs since it) of the workbook at ``path``, for the
+    report's "Trades since the last report".  ``since`` defaults to the Settings' ``Last
+    review`` (the last report is made at the last review); no date = every run.  None when
+    the workbook has no Journal table."""
+    from ..settings import parse_settings
+    from ..tables import read_table
+    from ..workbook.reader import read_tables
+    from .audit import runs
+    from .entries import read_entries
+
+    book = read_tables(path)
+    if "Journal" not in book.tables:
+        return None
+    if since is None:
+        settings, _ = parse_settings(read_table("Settings", book.tables.get("Settings")))
+        since = settings.last_review
+    entries, _ = read_entries(book.tables["Journal"], book.header_rows.get("Journal", 1))
+    return since, runs(entries, since=since)

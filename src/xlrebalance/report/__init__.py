@@ -15,13 +15,18 @@ def default_output(workbook: str | Path) -> Path:
     return Path(f"{Path(workbook).stem}-report.html")
 
 
-def write_report(result, output: Optional[str | Path] = None) -> Path:
+def write_report(result, output: Optional[str | Path] = None, *, since=None) -> Path:
     """Write the report of a valid ``CheckResult`` to ``output`` (atomically); returns the path.
 
-    Refuses to write over the workbook itself or to a spreadsheet file name.
+    With a Journal in the workbook, the page has its trades since ``since`` (default: the
+    Settings' Last review).  Refuses to write over the workbook itself or to a spreadsheet
+    file name.
     """
+    from ..journal.books import journal_since
+
     target = Path(output) if output else default_output(result.path)
-    return write_page(target, render_report(result), source=result.path)
+    journal = journal_since(result.path, since) if Path(result.path).is_file() else None
+    return write_page(target, render_report(result, journal=journal), source=result.path)
 
 
 def write_page(target: str | Path, page: str, source: Optional[str | Path] = None) -> Path:

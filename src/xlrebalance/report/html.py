@@ -74,8 +74,23 @@ def _section(answers, key: str, title: str, empty: str, intro: str = "") -> str:
     return f"<h2>{escape(title)}</h2>{lead}{_table(section.columns, section.rows, empty=empty)}"
 
 
-def render_report(result, *, title: Optional[str] = None, generated: Optional[datetime] = None) -> str:
-    """The report page (a string) for a valid ``CheckResult``."""
+def _trades_since(journal) -> str:
+    """The "Trades since the last report" section: ``journal`` is (since, Journal runs)."""
+    from ..journal.audit import report_rows
+
+    since, runs = journal
+    title = f"Trades since the last report ({since:%Y-%m-%d})" if since else "Trades since the last report"
+    columns, rows = report_rows(runs)
+    lead = ("<p>From the Journal: each order the plan proposed, who approved it, and how it was filled. "
+            "Slippage is the fill's cost against the limit price, in dollars (negative: better than the limit)."
+            "</p>")
+    return f"<h2>{escape(title)}</h2>{lead}" + _table(columns, rows, empty="No trades in the Journal since then.")
+
+
+def render_report(result, *, title: Optional[str] = None, generated: Optional[datetime] = None,
+                  journal=None) -> str:
+    """The report page (a string) for a valid ``CheckResult``; ``journal`` = (since, runs)
+    adds the "Trades since the last report" section."""
     answers = result.answers
     if answers is None:
         raise ValueError("a report needs a valid check result (result.answers is None)")
@@ -116,6 +131,8 @@ def render_report(result, *, title: Optional[str] = None, generated: Optional[da
                  "No lot shows a loss worth harvesting."),
         _section(answers, "realized_gains", "Realized this year", "No sales recorded this year."),
     ]
+    if journal is not None:
+        parts.append(_trades_since(journal))
     if result.warnings:
         parts.append("<h2>Notes on the data</h2><ul>" +
                      "".join(f'<li class="warn">{escape(issue_text(i))}</li>' for i in result.warnings) + "</ul>")
