@@ -163,3 +163,10 @@ def test_appending_a_run_twice_adds_nothing_and_approval_changes_only_status_col
     assert (row.status, row.approved_by, row.shares) == ("APPROVED", "Sam", 10)
     changed = [c for c, before, after in zip(extra, table[1], approved_table[1]) if before != after]
     assert changed == ["Status", "Approved by"]
+
+
+def test_the_ibkr_basket_routes_orders_when_every_account_has_a_number():
+    run = build_orders(household(), TradePlan((trade("Brokerage", "BND", "BUY", 5.0, 50.0),)), now=NOW)
+    lines = orders_ibkr(run, {"Brokerage": "U1234567"}).splitlines()
+    assert lines[0].endswith(",OrderRef,Account") and lines[1].endswith(",U1234567")
+    assert orders_ibkr(run, {"IRA": "U7654321"}).splitlines()[0].endswith(",OrderRef")

@@ -262,6 +262,17 @@ def _write_text(path: str, text: str) -> None:
         raise
 
 
+def _account_numbers(accounts) -> dict:
+    """{account name: broker account number} from the Accounts table's Number column."""
+    from .journal.grid import Grid
+
+    grid = Grid(accounts)
+    if grid.index("Number") is None:
+        return {}
+    return {str(grid.get(r, "Account")).strip(): str(grid.get(r, "Number")).strip() for r in grid.data_rows()
+            if grid.get(r, "Account") not in (None, "") and grid.get(r, "Number") not in (None, "")}
+
+
 def cmd_orders(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -295,7 +306,12 @@ def cmd_orders(args: argparse.Namespace) -> int:
     if run.issues:
         print("\n== Warnings ==")
         print_issues(run.issues)
-    _write_text(args.output, render(run, args.format))
+    numbers = _account_numbers(book.values().get("Accounts"))
+    if args.format == "ibkr" and len({o.account for o in run.orders}) > 1 and \
+            not all(numbers.get(o.account) for o in run.orders):
+        print("  The basket has no Account column (fill in the Accounts table's Number to route each order); "
+              "load it in the IB login of each account, or split it by account.")
+    _write_text(args.output, render(run, args.format, numbers))
     print(f"Wrote {args.output} ({len(run.orders)} orders, {args.format}; run {run.run_id})")
     if args.journal:
         table, added, _ = append_run(book.tables.get("Journal"), run.entries())

@@ -4,7 +4,8 @@
 - ``json``: {"run_id", "run_time", "inputs_hash", "as_of", "orders": [...], "notes": [...]}.
 - ``ibkr``: a BasketTrader basket file (TWS > Trading Tools > BasketTrader > Load):
   Action, Quantity, Symbol, SecType, Exchange, Currency, TimeInForce, OrderType, LmtPrice,
-  OrderRef (the Order ID, so the broker's trade report names it).  The basket format has no
+  OrderRef (the Order ID, so the broker's trade report names it), and Account (the broker
+  account number) when the Accounts table gives every order's account one.  The basket format has no
   column for specific lots: set the lots to relieve (the ``Lots`` of the CSV) in the broker's
   tax-lot screen, or make SpecID the account's default lot-matching method.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import Any, Mapping, Optional
 
 from .orders import OrderRun
 
@@ -62,15 +63,21 @@ def orders_json(run: OrderRun) -> str:
                        "as_of": run.as_of.isoformat(), "orders": orders, "notes": list(run.notes)}, indent=2) + "\n"
 
 
-def orders_ibkr(run: OrderRun) -> str:
+def orders_ibkr(run: OrderRun, account_numbers: Optional[Mapping[str, str]] = None) -> str:
     """The basket file: one header row (every order is a limit order), then one row per order.
-    Values carry no spaces around commas (TWS cannot read them otherwise)."""
+    Values carry no spaces around commas (TWS cannot read them otherwise).  When every order's
+    account has a broker number (the Accounts table's Number column), an ``Account`` column
+    routes each order to its account (TWS's advisor field); otherwise there is none."""
+    numbers = dict(account_numbers or {})
+    routed = bool(run.orders) and all(numbers.get(o.account) for o in run.orders)
     rows = [[o.side, _number(o.shares), o.ticker, "STK", "SMART", "USD", "DAY", "LMT", f"{o.limit_price:.2f}",
-             o.order_id] for o in run.orders]
-    return _csv(IBKR_COLUMNS, rows)
+             o.order_id] + ([numbers[o.account]] if routed else []) for o in run.orders]
+    return _csv(IBKR_COLUMNS + (("Account",) if routed else ()), rows)
 
 
-def render(run: OrderRun, fmt: str) -> str:
+def render(run: OrderRun, fmt: str, account_numbers: Optional[Mapping[str, str]] = None) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown order format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return {"csv": orders_csv, "json": orders_json, "ibkr": orders_ibkr}[fmt](run)
+    if fmt == "ibkr":
+        return orders_ibkr(run, account_numbers)
+    return {"csv": orders_csv, "json": orders_json}[fmt](run)
