@@ -151,10 +151,32 @@ def _write_atomically(name: WorkbookName, source: dict, household: Optional[Hous
                                     macros=macros))
         except xlsxwriter.exceptions.FileCreateError as exc:   # XlsxWriter wraps the OS error
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
-            raise cause from exc
+            _drop_unclosed_zip(exc, cause)
+            raise cause from None
 
     write_atomically(name.path, write)
     return rows
+
+
+def _drop_unclosed_zip(*errors: BaseException) -> None:
+    """Free XlsxWriter's half-written zip now, quietly: its frames (held by the errors'
+    tracebacks) keep an open ``ZipFile`` whose ``__del__`` would otherwise retry the failed
+    write later and print "Exception ignored ... OSError" under the one-line message."""
+    import gc
+    import sys
+    import traceback
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda *_: None
+    try:
+        for error in errors:
+            if error.__traceback__ is not None:
+                traceback.clear_frames(error.__traceback__)
+            error.__traceback__ = None
+            error.__context__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _write_book(target: Path, source: dict, household: Optional[Household], name: WorkbookName,
