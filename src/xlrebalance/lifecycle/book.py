@@ -14,8 +14,6 @@ with today's names (``migrate``).  Nothing here writes to the file.
 """
 from __future__ import annotations
 
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -27,15 +25,16 @@ from ..spec import layout, normalize_header
 from ..workbook import dashboard
 from ..workbook.builder import extra_columns, formula_columns
 from ..workbook.checker import check_structure
-from ..workbook.formulas import sheet_formulas
-from ..workbook.package import Package, SheetPart, column_letter, open_package, parse_ref
-from ..workbook.reader import MAX_SHEET_CELLS, read_tables
+from ..workbook.formulas import cell_positions, sheet_formulas
+from ..workbook.package import Package, SheetPart, column_letter, open_package
+from ..workbook.reader import read_tables
 from .formulas import TablePlace, Target, carried_formula
 from .migrate import migrate, renames
 
 #: Sheets of the old workbook that the new one rebuilds from the layout (not carried).
 CONF_SHEET = "xlwings.conf"
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z0-9:$]+)"')
+#: A sheet spreading over more cells than this is not loaded to list what lies outside its table.
+MAX_GRID_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -95,31 +94,22 @@ def read_book(path: str | Path) -> Book:
     """
     path = Path(path)
     package, issues = open_package(path)
-    if package is not None:
-        issues += check_structure(package)
-    try:
-        found = read_tables(path, package)
-    except WorkbookError:
-        if issues:
-            raise WorkbookError(f"{path.name}: no data can be read from it: "
-                                + "; ".join(i.message for i in issues)) from None
-        raise
+    if package is None:
+        raise WorkbookError("; ".join(i.message for i in issues) or f"{path.name} cannot be read as a workbook")
+    issues += check_structure(package)
+    found = read_tables(path, package)
     tables, renamed = migrate(found.tables)
     tables = {name: rows for name, rows in tables.items()}
     formulas: list[str] = []
     not_carried: list[NotCarried] = []
-    if package is None:
-        issues.append(Issue("no_formulas", f"{path.name} is not an .xlsx/.xlsm package: its values are carried, "
-                            "formulas typed in its cells are not.", severity=Severity.WARNING))
-    else:
-        target = _target(tables)
-        for spec in layout().tables:
-            if spec.name in tables:
-                place = _place(spec.name, tables[spec.name], found, package)
-                if place is not None:
-                    _carry_formulas(path, package, place, found.header_rows[spec.name], tables[spec.name],
-                                    target, formulas, issues, not_carried)
-        not_carried += _outside_tables(path, package, found)
+    target = _target(tables)
+    for spec in layout().tables:
+        if spec.name in tables:
+            place = _place(spec.name, tables[spec.name], found, package)
+            if place is not None:
+                _carry_formulas(path, package, place, found.header_rows[spec.name], tables[spec.name],
+                                target, formulas, issues, not_carried)
+    not_carried += _outside_tables(path, package, found)
     tables = {name: _without_blank_columns(rows) for name, rows in tables.items()}
     return Book(path=path, tables=tables, header_rows=dict(found.header_rows), sheets=dict(found.sheets),
                 issues=tuple(issues), not_carried=tuple(not_carried), formulas=tuple(formulas),
@@ -250,59 +240,72 @@ def _outside_tables(path: Path, package: Package, found) -> list[NotCarried]:
     try:
         for sheet in package.sheets:
             key = sheet.name.strip().lower()
-            used = _dimension(path, sheet)
-            if key in rebuilt or used is None:
-                continue
-            if sheet.extent.cells > MAX_SHEET_CELLS:   # a stray cell far away: never load that rectangle
-                out.append(NotCarried(sheet.name, f"{column_letter(sheet.extent.first_col)}{sheet.extent.first_row}:"
-                                      f"{sheet.extent.last_cell}", f"the sheet's cells reach {sheet.extent.last_cell}, "
-                                      "too far to read cell by cell; copy what lies outside its table by hand"))
+            used = sheet.extent
+            if key in rebuilt or not sheet.part or not used.last_row:
                 continue
             if key not in table_sheets:
-                out += _sheet_left_out(sheet.name, grids.cells(sheet.name))
+                out += _sheet_left_out(sheet, grids)
                 continue
             table = table_sheets[key]
-            first_row, first_col, last_row, last_col = _table_range(table, found, package)
-            if used[0] >= first_row and used[1] >= first_col and used[2] <= last_row and used[3] <= last_col:
+            box = _table_range(table, found, package)
+            if (used.first_row >= box[0] and used.first_col >= box[1] and used.last_row <= box[2]
+                    and used.last_col <= box[3]):
                 continue
-            grid = grids.grid(sheet.name)
-            for row, col in grids.cells(sheet.name):
-                if not (first_row <= row <= last_row and first_col <= col <= last_col):
-                    out.append(NotCarried(sheet.name, f"{column_letter(col)}{row}", f"outside the {table} table",
-                                          grid[row - 1][col - 1]))
+            out += _outside(sheet, table, box, grids)
     finally:
         grids.close()
     return out
 
 
-def _sheet_left_out(sheet: str, cells: list[tuple[int, int]]) -> list[NotCarried]:
+def _sheet_left_out(sheet: SheetPart, grids: "_Grids") -> list[NotCarried]:
+    cells = grids.cells(sheet)
     if not cells:
         return []
-    rows, cols = [r for r, _ in cells], [c for _, c in cells]
-    span = f"{column_letter(min(cols))}{min(rows)}:{column_letter(max(cols))}{max(rows)}"
-    return [NotCarried(sheet, span, f"the sheet holds no table of the layout; its {len(cells)} cells are not "
-                       "carried (copy them by hand if you need them)")]
+    extent = sheet.extent
+    return [NotCarried(sheet.name, f"{column_letter(extent.first_col)}{extent.first_row}:{extent.last_cell}",
+                       f"the sheet holds no table of the layout; its {len(cells)} cells are not carried (copy them "
+                       "by hand if you need them)")]
+
+
+def _outside(sheet: SheetPart, table: str, box: tuple[int, int, int, int], grids: "_Grids") -> list[NotCarried]:
+    first_row, first_col, last_row, last_col = box
+    out = []
+    for row, col in grids.cells(sheet):
+        if not (first_row <= row <= last_row and first_col <= col <= last_col):
+            out.append(NotCarried(sheet.name, f"{column_letter(col)}{row}", f"outside the {table} table",
+                                  grids.value(sheet, row, col)))
+    return out
 
 
 class _Grids:
-    """The old workbook's sheets as grids from A1, each loaded once, on first use."""
+    """The old workbook's sheets read from A1, each loaded once, on first use.  A sheet whose
+    cells spread over more than ``MAX_GRID_CELLS`` is not loaded (a stray cell far away
+    would cost gigabytes): its cells are then located in its XML, without their values."""
 
     def __init__(self, path: Path):
         self.path, self.book, self.loaded = path, None, {}
 
-    def grid(self, sheet: str) -> list[list[Any]]:
+    def grid(self, sheet: SheetPart) -> Optional[list[list[Any]]]:
         import python_calamine as calamine
 
-        if sheet not in self.loaded:
+        if sheet.extent.last_row * sheet.extent.last_col > MAX_GRID_CELLS:
+            return None
+        if sheet.name not in self.loaded:
             if self.book is None:
                 self.book = calamine.CalamineWorkbook.from_path(str(self.path))
-            self.loaded[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        return self.loaded[sheet]
+            self.loaded[sheet.name] = self.book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+        return self.loaded[sheet.name]
 
-    def cells(self, sheet: str) -> list[tuple[int, int]]:
+    def cells(self, sheet: SheetPart) -> list[tuple[int, int]]:
         """(row, column), 1-based, of the sheet's non-blank cells."""
-        return [(r + 1, c + 1) for r, row in enumerate(self.grid(sheet)) for c, value in enumerate(row)
-                if not is_blank(value)]
+        grid = self.grid(sheet)
+        if grid is None:
+            return cell_positions(self.path, sheet)
+        return [(r + 1, c + 1) for r, row in enumerate(grid) for c, value in enumerate(row) if not is_blank(value)]
+
+    def value(self, sheet: SheetPart, row: int, col: int) -> Any:
+        grid = self.grid(sheet)
+        return None if grid is None else grid[row - 1][col - 1]
 
     def close(self) -> None:
         if self.book is not None:
@@ -318,22 +321,6 @@ def _table_range(table: str, found, package: Package) -> tuple[int, int, int, in
         if part is not None:
             return part.header_row, part.first_col, part.last_row, part.last_col
     return header_row, 1, header_row + len(rows) - 1, width
-
-
-def _dimension(path: Path, sheet: SheetPart) -> Optional[tuple[int, int, int, int]]:
-    """The used range the sheet declares (first_row, first_col, last_row, last_col), read
-    from its first bytes; a sheet that declares none counts as used from A1 to far away."""
-    if not sheet.part:
-        return None
-    with zipfile.ZipFile(path) as archive, archive.open(sheet.part) as stream:
-        head = stream.read(4096)
-    match = _DIMENSION.search(head)
-    if match is None:
-        return 1, 1, 1 << 20, 1 << 14
-    try:
-        return parse_ref(match.group(1).decode("ascii").replace("$", ""))
-    except ValueError:
-        return 1, 1, 1 << 20, 1 << 14
 
 
 def _xlwings_conf(path: Path) -> dict[str, Any]:

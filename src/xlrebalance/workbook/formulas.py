@@ -96,3 +96,24 @@ def _typed(formula: ElementTree.Element, row: int, column: int,
     if not text:
         return None
     return TypedFormula(row, column, "=" + text, kind)
+
+
+_CELL_ELEMENT = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_AT = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,9})"')
+_HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|f|is)\b")
+
+
+def cell_positions(path: str | Path, sheet: SheetPart) -> list[tuple[int, int]]:
+    """(row, column), 1-based, of every cell of ``sheet`` that holds a value or a formula,
+    found in its XML without loading the sheet (for sheets too sprawling to load)."""
+    if not sheet.part:
+        return []
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read(sheet.part)
+    out = []
+    for match in _CELL_ELEMENT.finditer(data):
+        body = match.group(2)
+        at = _CELL_AT.search(match.group(1))
+        if at is not None and body and _HOLDS_VALUE.search(body):
+            out.append((int(at.group(2)), column_number(at.group(1).decode("ascii"))))
+    return out
