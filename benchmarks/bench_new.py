@@ -5,13 +5,17 @@ Target: under 1.5 s.  Reported:
   sample, write every sheet, the Dashboard, the VBA project, the companion module);
 - end to end: median wall time of the command in a fresh interpreter (startup and imports
   included), when the CLI has the ``new`` subcommand;
-- for scale: a household of 2,000 holdings and 5,000 lots through ``build_workbook(tables=...)``.
+- for scale: a household of 2,000 holdings and 5,000 lots through ``build_workbook(tables=...)``;
+- ``new NEW --from OLD`` on a workbook of 100,000 lots (target: under 5 s, median): in
+  process (``regenerate``: read, check, parse, build) with its CPU time, and end to end in a
+  fresh interpreter.
 
 Run: python benchmarks/bench_new.py
 """
 from __future__ import annotations
 
 import datetime as dt
+import os
 import statistics
 import subprocess
 import sys
@@ -24,6 +28,8 @@ from xlrebalance.workbook.builder import build_workbook
 
 TARGET_S = 1.5
 RUNS = 9
+FROM_LOTS = 100_000
+FROM_TARGET_S = 5.0
 
 
 def median_seconds(run, runs: int = RUNS) -> float:
@@ -78,5 +84,39 @@ def main() -> None:
               f"median {large * 1000:.0f} ms over 3 runs")
 
 
+def median_wall_and_cpu(run, runs: int) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds (this process and its children) of ``run``."""
+    walls, cpus = [], []
+    for i in range(runs):
+        before = os.times()
+        start = time.perf_counter()
+        run(i)
+        walls.append(time.perf_counter() - start)
+        after = os.times()
+        cpus.append(sum(after[:4]) - sum(before[:4]))
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def bench_from(folder: Path) -> None:
+    """``new NEW --from OLD`` with OLD holding ``FROM_LOTS`` lots."""
+    from bench_check import big_tables
+    from xlrebalance.lifecycle import regenerate
+
+    old = folder / "old_book.xlsm"
+    build_workbook(old, tables=big_tables(FROM_LOTS))
+    size_mb = old.stat().st_size / 2**20
+    wall, cpu = median_wall_and_cpu(lambda i: regenerate(old, folder / f"from_{i}.xlsm"), runs=5)
+    print(f"regenerate (new --from) of {FROM_LOTS:,} lots ({size_mb:.1f} MB): median {wall:.2f} s wall, "
+          f"{cpu:.2f} s CPU over 5 runs (target < {FROM_TARGET_S:.0f} s): {'OK' if wall < FROM_TARGET_S else 'SLOW'}")
+    command = [sys.executable, "-m", "xlrebalance.cli", "new", "--from", str(old)]
+    wall, cpu = median_wall_and_cpu(
+        lambda i: subprocess.run(command + [str(folder / f"cli_from_{i}.xlsm")], check=True, capture_output=True),
+        runs=3)
+    print(f"'xlrebalance new NEW --from OLD' in a fresh interpreter: median {wall:.2f} s wall, {cpu:.2f} s CPU "
+          f"over 3 runs (target < {FROM_TARGET_S:.0f} s): {'OK' if wall < FROM_TARGET_S else 'SLOW'}")
+
+
 if __name__ == "__main__":
     main()
+    with tempfile.TemporaryDirectory() as scratch:
+        bench_from(Path(scratch))

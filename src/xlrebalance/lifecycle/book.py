@@ -33,6 +33,7 @@ from .migrate import migrate, renames
 
 #: Sheets of the old workbook that the new one rebuilds from the layout (not carried).
 CONF_SHEET = "xlwings.conf"
+_LOGICALS = {"=TRUE()": True, "=FALSE()": False}
 #: A sheet spreading over more cells than this is not loaded to list what lies outside its table.
 MAX_GRID_CELLS = 2_000_000
 
@@ -199,6 +200,9 @@ def _carry_formulas(path: Path, package: Package, place: TablePlace, header_row:
         index, at = row - header_row, col - first_col
         values = rows[index]
         if at >= len(values):
+            continue
+        if formula.text.upper() in _LOGICALS:     # TRUE typed in LibreOffice is saved as =TRUE()
+            values[at] = _LOGICALS[formula.text.upper()]
             continue
         text, reason = carried_formula(formula, place, target)
         if text is not None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 from ..cells import plain
+from ..core.heap import collector_paused
 from ..core.model import Issue, Severity
 from ..errors import WorkbookError
 from ..spec import layout, normalize_header
@@ -96,12 +97,24 @@ def regenerate(old: str | Path, new: str | Path, *, force: bool = False, live: b
     is no obstacle (regenerating is how it is repaired): its problems are in the report.
     """
     refuse_overwrite(old, new, force)
+    # A 100,000-lot book becomes millions of short-lived values (rows read, cells written):
+    # the cyclic collector would only rescan them, about 1 s of CPU (bench_new.py).
+    with collector_paused():
+        return _regenerate(Path(old), new, force, live, source, now, progress)
+
+
+def _regenerate(old: Path, new: str | Path, force: bool, live: bool, source: Any, now: Optional[datetime],
+                progress: Any) -> Regenerated:
+    from ..tables import parse_household
+
     book = read_book(old)
-    issues = list(book.issues) + _parse_issues(book) + _repeated_settings(book)
+    household = parse_household(book.values(), header_rows=book.header_rows)
+    issues = list(book.issues) + _parse_issues(book, household) + _repeated_settings(book)
     tables, prices = book.tables, None
     if live:
         tables, prices = with_live_prices(book, source=source, now=now, progress=progress)
-    built = write_book(new, tables, force=force, xlwings_conf=book.xlwings_conf)
+        household = None    # the builder parses the refreshed tables
+    built = build_workbook(new, tables=tables, force=force, xlwings_conf=book.xlwings_conf, household=household)
     report = RegenerateReport(
         source=Path(old), workbook=built.workbook, companion=built.companion, rows=dict(built.rows),
         extra_columns=book.extra_columns(), formulas=book.formulas, renamed=book.renamed,
@@ -110,12 +123,10 @@ def regenerate(old: str | Path, new: str | Path, *, force: bool = False, live: b
     return Regenerated(tables=tables, report=report)
 
 
-def _parse_issues(book: Book) -> list[Issue]:
-    """The data problems ``check`` would report for the old workbook, minus repeats of the
-    structure problems already found."""
-    from ..tables import parse_household
-
-    parsed = parse_household(book.values(), header_rows=book.header_rows).issues
+def _parse_issues(book: Book, household) -> list[Issue]:
+    """The data problems ``check`` would report for the old workbook (``household`` is its
+    tables parsed), minus repeats of the structure problems already found."""
+    parsed = household.issues
     covered = {normalize_header(i.table or "") for i in book.issues if i.code in _TABLE_LEVEL}
     return [i for i in parsed if not (i.code in _REPEATS and normalize_header(i.table or "") in covered)]
 
