@@ -186,7 +186,11 @@ def _drop_unclosed_zip(*errors: BaseException) -> None:
 def _write_book(target: Path, source: dict, household: Optional[Household], name: WorkbookName,
                 conf: Mapping[str, Any], *, worksheet_class: Optional[type] = None,
                 macros: bool = True) -> dict[str, int]:
-    book = xlsxwriter.Workbook(str(target), {"remove_timezone": True, "in_memory": True})
+    # XlsxWriter packs the file in memory; the bytes then go to disk in one write of ours, so a
+    # full disk fails there, cleanly (a zip XlsxWriter left open on a failed disk write would
+    # raise again when it is garbage collected, long after the error was reported)
+    packed = io.BytesIO()
+    book = xlsxwriter.Workbook(packed, {"remove_timezone": True, "in_memory": True})
     formats = make_formats(book)
     # without macros (xlwings Lite) no xlwings.conf sheet, and no guide to the desktop add-in's set-up
     sheets = {title: book.add_worksheet(title, worksheet_class) for title in layout().raw["workbook"]["sheet_order"]
@@ -214,6 +218,7 @@ def _write_book(target: Path, source: dict, household: Optional[Household], name
     # an empty template opens on its guide; a filled one on its answers
     sheets[guide.sheet_name() if household is None and macros else dashboard.sheet_name()].activate()
     book.close()
+    target.write_bytes(packed.getbuffer())
     return rows
 
 
