@@ -251,3 +251,44 @@ def test_write_formulas_skips_a_removed_sheet():
     book = LiteBook()
     book.add_sheet("Dashboard")
     assert write_formulas(book, FORMULAS + [("Gone", "A1", "=DRIFT()")]) == 1
+
+
+def test_a_server_that_never_answers_costs_the_deadline_not_the_script():
+    class Silent(FakeFetch):
+        async def __call__(self, url):
+            self.asked.append(url)
+            if "BND" in url:
+                await asyncio.sleep(3600)
+            return Response(200, chart(301.25))
+
+    fetch = Silent({})
+    started = asyncio.new_event_loop().time()
+    result = run(fetch_quotes(["VTI", "BND"], URL, fetch, deadline=0.2, clock=lambda: FETCHED))
+    assert set(result.quotes) == {"VTI"}
+    assert result.failures["BND"].kind is FailureKind.TIMEOUT and "0.2 s" in result.failures["BND"].reason
+    assert asyncio.new_event_loop().time() - started < 5
+
+
+def test_the_deadline_comes_from_settings():
+    book = workbook()
+    next(s for s in book.sheets if s.name == "Settings").tables[0]  # present
+    from xlrebalance.lite.script import _needed
+
+    needed, deadline = _needed(book)
+    assert set(needed) == {"VTI", "BND", "MSFT"} and deadline == 20
+
+
+def test_without_threads_the_deadline_source_fetches_inline(monkeypatch):
+    """Pyodide (xlwings Lite) cannot start a thread: the refresh's deadline wrapper must then
+    call the source directly instead of failing the refresh."""
+    import threading
+
+    from xlrebalance.prices.deadline import within
+
+    def no_threads(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_threads)
+    result = run(fetch_quotes(["VTI"], URL, FakeFetch({quote_url(URL, "VTI"): Response(200, chart(301.25))})))
+    answer = within(Prefetched(result), 5).fetch(["VTI", "BND"])
+    assert set(answer.quotes) == {"VTI"} and set(answer.failures) == {"BND"}

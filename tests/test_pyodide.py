@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 
 import pytest
@@ -28,20 +29,28 @@ HERE = ROOT / "tests" / "pyodide"
 
 
 def engine_answers_module():
-    spec = importlib.util.spec_from_file_location("engine_answers", HERE / "engine_answers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("engine_answers.py")
 
 
 @pytest.fixture(scope="module")
 def in_pyodide(tmp_path_factory) -> dict:
     pyodide_dir = require_pyodide(node=True)
     wheel = build_wheel(tmp_path_factory.mktemp("wheel"))
-    done = subprocess.run([NODE, str(HERE / "run.mjs"), str(pyodide_dir), str(wheel), str(HERE / "engine_answers.py"),
-                           "answers_json()"], capture_output=True, text=True, timeout=600)
+    return run_in_pyodide(pyodide_dir, "engine_answers.py", "answers_json()", wheel)
+
+
+def run_in_pyodide(pyodide_dir, script: str, expression: str, *wheels) -> dict:
+    done = subprocess.run([NODE, str(HERE / "run.mjs"), str(pyodide_dir), str(HERE / script), expression,
+                           *map(str, wheels)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), HERE / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_it_really_ran_in_pyodide(in_pyodide):
@@ -87,3 +96,51 @@ def test_the_comparison_covers_every_answer(in_pyodide):
     assert sample["needs_rebalance"] is True
     broken = in_pyodide["broken"]
     assert len(broken["issues"]) >= 3 and "drift" not in broken   # errors stop the answers, in both
+
+
+# ---------------------------------------------------------------------------------------
+# The xlwings Lite parts that run in Pyodide
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    return build_wheel(tmp_path_factory.mktemp("lite-wheel"))
+
+
+def test_the_lite_refresh_script_runs_in_pyodide_as_in_cpython(wheel):
+    """Refresh prices of the Lite main.py (quotes, the Prices rules, formulas written) on a
+    workbook stand-in, with Pyodide's own event loop running the concurrent fetches."""
+    import asyncio
+
+    there = run_in_pyodide(require_pyodide(node=True), "lite_refresh_probe.py", "await refresh_answers()", wheel)
+    here = json.loads(asyncio.run(load_script("lite_refresh_probe.py").refresh_answers()))
+    assert differences(there, here) == []
+    rows = {row[0]: row for row in there["rows"][1:]}
+    assert rows["VTI"][1] == 301.25 and rows["VTI"][5] == "OK" and rows["VXUS"][1] == 66.5
+    assert rows["BND"][1] == 71.0 and rows["BND"][5].startswith("STALE: ") and "CORS" in rows["BND"][5]
+    assert rows["GONE"][5].startswith("MISSING: ") and rows["MSFT"][4:] == ["Manual", None]
+    assert there["formulas"] and there["calculations"] == 1
+
+
+def micropip_wheel():
+    found = sorted((HERE / "wheels").glob("micropip-*.whl"))
+    if not found:
+        message = "micropip's wheel is not in tests/pyodide/wheels: .ci/run downloads it (pip download micropip)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return found[-1]
+
+
+def test_micropip_keeps_an_installed_requirement_and_refuses_one_out_of_range():
+    """Why xlwings is not a requirement of xlrebalance: xlwings Lite installs requirements with
+    micropip next to the xlwings it brings.  A requirement the installed version satisfies is
+    left alone; one it does not satisfy fails the whole install."""
+    pyodide_dir = require_pyodide(node=True)
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
+    wheel = micropip_wheel()
+    assert wheel.name == lock["packages"]["micropip"]["file_name"]   # the micropip this Pyodide uses
+    out = run_in_pyodide(pyodide_dir, "micropip_probe.py", "await probe()", wheel)
+    assert out["xlwings"] == "0.37.8" and out["in_range"] == "installed"
+    assert out["out_of_range"].startswith("ValueError: Requested 'xlwings>=99', but xlwings==0.37.8 is already "
+                                          "installed")
+    assert out["xlwings_still"] == "0.37.8"

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional
 from urllib.parse import quote, urlsplit
 
+from ..prices.deadline import DEFAULT_SECONDS
 from ..prices.source import Failure, FailureKind, FetchResult, ProgressCallback, Quote, unique_tickers
 
 #: The Settings key holding the quote address.
@@ -139,10 +140,12 @@ async def _one(ticker: str, template: str, fetch: Fetch, source: str, clock) -> 
 
 
 async def fetch_quotes(tickers: Iterable[str], template: Optional[str], fetch: Fetch, *,
-                       progress: Optional[ProgressCallback] = None,
+                       progress: Optional[ProgressCallback] = None, deadline: Optional[float] = None,
                        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> FetchResult:
     """Quotes for ``tickers`` from ``template`` (the Quote URL); every ticker gets a quote or a
-    failure, and nothing raises."""
+    failure, and nothing raises.  All answers come within ``deadline`` seconds (the Settings'
+    Price timeout seconds; the browser's fetch has no time-out of its own): a ticker not
+    answered by then is a TIMEOUT failure, so it keeps its price marked STALE."""
     wanted = unique_tickers(tickers)
     problem = url_problem(template)
     if problem:
@@ -161,7 +164,14 @@ async def fetch_quotes(tickers: Iterable[str], template: Optional[str], fetch: F
             progress(done, len(wanted))
         return answer
 
-    answers = await asyncio.gather(*(guarded(t) for t in wanted))
+    seconds = float(deadline) if deadline else DEFAULT_SECONDS
+    tasks = {asyncio.ensure_future(guarded(t)): t for t in wanted}
+    finished, late = await asyncio.wait(tasks, timeout=seconds)
+    for task in late:
+        task.cancel()
+    answers = [task.result() for task in finished]
+    answers += [Failure(tasks[task], FailureKind.TIMEOUT, f"no answer from {source} within {seconds:g} s (the "
+                        "'Price timeout seconds' setting)") for task in late]
     return FetchResult({a.ticker: a for a in answers if isinstance(a, Quote)},
                        {a.ticker: a for a in answers if isinstance(a, Failure)})
 

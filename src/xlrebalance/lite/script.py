@@ -58,7 +58,8 @@ def write_formulas(book: Any, formulas: Sequence[Formula]) -> int:
     return written
 
 
-def _needed(book: Any) -> tuple[str, ...]:
+def _needed(book: Any) -> tuple[tuple[str, ...], Optional[float]]:
+    """The tickers the workbook needs, and its price refresh deadline (seconds)."""
     from ..core.staleness import needed_tickers
     from ..tables import parse_household
 
@@ -67,7 +68,8 @@ def _needed(book: Any) -> tuple[str, ...]:
         found = find_table(book, name)
         if found is not None:
             tables[name] = table_values(found[1])
-    return needed_tickers(parse_household(tables))
+    household = parse_household(tables)
+    return needed_tickers(household), getattr(household.settings, "price_timeout_seconds", None)
 
 
 async def refresh_prices(book: Any, fetch: Optional[Fetch] = None, *, formulas: Sequence[Formula] = (),
@@ -86,8 +88,9 @@ async def refresh_prices(book: Any, fetch: Optional[Fetch] = None, *, formulas: 
         return refresh_workbook(book, source=Prefetched(await fetch_quotes((), None, fetch)), now=now, clock=clock)
     template = setting_text(book, QUOTE_URL)
     try:
-        wanted = tickers_to_fetch(prices_from_table(table_values(found[1])), _needed(book))
+        needed, deadline = _needed(book)
+        wanted = tickers_to_fetch(prices_from_table(table_values(found[1])), needed)
     except Exception:   # unreadable tables: refresh_workbook reports it, writing nothing
-        wanted = ()
-    result = await fetch_quotes(wanted, template, fetch)
+        wanted, deadline = (), None
+    result = await fetch_quotes(wanted, template, fetch, deadline=deadline)
     return refresh_workbook(book, source=Prefetched(result, source_name(template or "")), now=now, clock=clock)

@@ -45,7 +45,10 @@ class DeadlineSource:
                 outcome["error"] = error
 
         worker = threading.Thread(target=run, name="xlrebalance-price-fetch", daemon=True)
-        worker.start()
+        try:
+            worker.start()
+        except RuntimeError:   # no threads (Pyodide: xlwings Lite): the source must bound itself
+            return self.source.fetch(wanted, progress=progress)
         worker.join(self.seconds)
         if "result" in outcome:
             return outcome["result"]
