@@ -13,13 +13,13 @@ becomes one invalid result; the others still run.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence
 
+from .batch.pool import Budget, Overrun, run_budgeted
 from .core.heap import collector_paused
 from .core.model import Issue, Severity
 from .extras import MissingDependency
@@ -309,48 +309,52 @@ def safe_check(path: str | Path, live: bool = False, today: Optional[date] = Non
         return check_workbook(path, live=live, today=today)
     except MissingDependency:   # not the workbook's fault: the command line names the extra
         raise
+    except MemoryError:
+        return CheckResult(str(path), (Issue("too_large", f"Checking {Path(path).name} ran out of memory; open it "
+                                             "in Excel and check it is a normal portfolio workbook."),))
     except Exception as error:
         return CheckResult(str(path), (_engine_issue(f"{Path(path).name}", error),))
 
 
 def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = False,
-               today: Optional[date] = None, progress: Optional[ProgressCallback] = None) -> list[CheckResult]:
+               today: Optional[date] = None, progress: Optional[ProgressCallback] = None,
+               budget: Optional[Budget] = None) -> list[CheckResult]:
     """Check every workbook in ``paths`` in ``processes`` worker processes; results in input order.
 
     ``progress(done, total, result)`` is called in this process as each workbook finishes.
-    A workbook that fails, or kills its worker, becomes an invalid result; the rest go on.
+    Each workbook has a time and memory ``budget`` (default ``Budget()``: 120 s, 2 GB): one
+    past it is stopped and reported (``too_slow``, ``too_large``); a workbook that fails,
+    or kills its worker, becomes an invalid result; the rest go on.
     """
     paths = [str(p) for p in paths]
+    budget = budget or Budget()
     results: dict[int, CheckResult] = {}
-    if processes <= 1 or len(paths) <= 1:
-        for index, path in enumerate(paths):
-            results[index] = safe_check(path, live, today)
-            if progress:
-                progress(len(results), len(paths), results[index])
-        return [results[i] for i in range(len(paths))]
-    left = _run_pool(paths, list(range(len(paths))), results, processes, live, today, progress)
-    # A worker died: rerun the unfinished workbooks one by one, each in its own process, so
-    # only the one that kills its process is reported as such.
-    for index in left:
-        if _run_pool(paths, [index], results, 1, live, today, progress):
-            results[index] = CheckResult(paths[index], (Issue(
-                "worker_crashed", f"Checking {Path(paths[index]).name} stopped its worker process (out of "
-                "memory?); open it in Excel and check it is a normal workbook."),))
-            if progress:
-                progress(len(results), len(paths), results[index])
+
+    def done(index: int, result: CheckResult) -> None:
+        results[index] = result
+        if progress:
+            progress(len(results), len(paths), result)
+
+    if len(paths) == 1:
+        done(0, safe_check(paths[0], live, today))
+    elif paths:
+        run_budgeted(paths, partial(safe_check, live=live, today=today), processes=max(1, processes),
+                     budget=budget, on_result=done,
+                     on_overrun=lambda index, overrun: done(index, _overrun_result(paths[index], overrun, budget)))
     return [results[i] for i in range(len(paths))]
 
 
-def _run_pool(paths, pending, results, processes, live, today, progress) -> list[int]:
-    """Run ``pending`` in a pool; returns the indexes left unfinished when a worker died."""
-    with ProcessPoolExecutor(max_workers=max(1, min(processes, len(pending)))) as pool:
-        futures = {pool.submit(safe_check, paths[i], live, today): i for i in pending}
-        try:
-            for future in as_completed(futures):
-                index = futures[future]
-                results[index] = future.result()
-                if progress:
-                    progress(len(results), len(paths), results[index])
-        except BrokenProcessPool:
-            pass
-    return [i for i in pending if i not in results]
+def _overrun_result(path: str, overrun: Overrun, budget: Budget) -> CheckResult:
+    name = Path(path).name
+    if overrun.kind == "too_slow":
+        message = (f"Checking {name} took more than {budget.seconds:g} s and was stopped (the other workbooks "
+                   f"went on); check it alone (`xlrebalance check {name}`) to see why, or allow more time "
+                   "with --max-seconds.")
+    elif overrun.died:
+        message = (f"Checking {name} stopped its worker process (out of memory?) and the other workbooks went "
+                   "on; open it in Excel and check it is a normal portfolio workbook.")
+    else:
+        message = (f"Checking {name} needed more than {budget.memory_mb:,.0f} MB of memory and was stopped (the "
+                   "other workbooks went on); open it in Excel and check it is a normal portfolio workbook, or "
+                   "allow more with --max-memory-mb.")
+    return CheckResult(path, (Issue("worker_crashed" if overrun.died else overrun.kind, message),))

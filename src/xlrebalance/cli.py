@@ -56,7 +56,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("\r" + progress_text(done, total, Path(result.path).name).ljust(80), end="", file=sys.stderr,
               flush=True)
 
-    results = check_many(paths, processes=args.processes, live=args.live, progress=progress if show else None)
+    from .batch.pool import Budget
+
+    results = check_many(paths, processes=args.processes, live=args.live, progress=progress if show else None,
+                         budget=Budget(seconds=args.max_seconds, memory_mb=args.max_memory_mb))
     if show:
         print(file=sys.stderr)
     print(dumps(many_document(results, fail_on_rebalance=args.fail_on_rebalance)) if args.json
@@ -461,6 +464,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--live", action="store_true", help="use current quotes (the file is not changed)")
     check.add_argument("--fail-on-rebalance", action="store_true", help="exit 1 when a rebalance is needed")
     check.add_argument("--processes", type=int, default=2, help="worker processes for many workbooks [2]")
+    check.add_argument("--max-seconds", type=float, default=120.0, metavar="S",
+                       help="many workbooks: stop one that takes longer and report it too_slow [120]")
+    check.add_argument("--max-memory-mb", type=float, default=2048.0, metavar="MB",
+                       help="many workbooks: stop one that needs more memory and report it too_large [2048]")
     check.add_argument("--no-progress", action="store_true", help="no progress bar for many workbooks")
     report = sub.add_parser("report", help="write a self-contained HTML report of a workbook")
     report.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only")
