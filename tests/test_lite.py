@@ -217,3 +217,44 @@ def test_main_is_generated_from_the_classic_source():
         n for n in FUNCTIONS if f"def {n}(" in source]
     assert all(f.startswith("@func\n") for f in functions)
     assert not any("xw." in f or "_doc(" in f for f in functions)
+
+
+SCRIPT_CHILD = r"""
+import asyncio, importlib.util, json, sys, types
+import xlwings
+from xlwings import server
+
+request = json.load(sys.stdin)
+sys.path.insert(0, request["probe_dir"])
+import lite_refresh_probe as probe
+
+http = types.ModuleType("pyodide.http")
+http.pyfetch = probe.fetch                    # the browser's fetch, answering as a CORS proxy would
+sys.modules["pyodide"] = types.ModuleType("pyodide")
+sys.modules["pyodide.http"] = http
+spec = importlib.util.spec_from_file_location("main", request["main"])
+main = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(main)
+book = probe.Book(probe.tables())
+asyncio.run(server.custom_scripts_call(main, "refresh_prices", typehint_to_value={xlwings.Book: book}))
+prices = next(s for s in book.sheets if s.name == "Prices")
+dashboard = next(s for s in book.sheets if s.name == "Dashboard")
+json.dump({"rows": prices.tables[0].range.value, "formulas": dashboard.formulas,
+           "status": prices.cells.get((1, 8))}, sys.stdout, default=str)
+"""
+
+
+def test_main_refresh_prices_runs_through_xlwings_script_machinery(lite):
+    """main.py's Refresh prices as xlwings Lite calls a script (the Book injected by its type
+    hint), with pyodide.http.pyfetch standing in for the browser."""
+    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
+    done = subprocess.run([sys.executable, "-c", SCRIPT_CHILD], capture_output=True, text=True, env=env, timeout=120,
+                          input=json.dumps({"main": str(lite.main), "probe_dir": str(ROOT / "tests" / "pyodide")}))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    rows = {row[0]: row for row in out["rows"][1:]}
+    assert rows["VTI"][1] == 301.25 and rows["VTI"][5] == "OK"
+    assert rows["BND"][1] == 71.0 and rows["BND"][5].startswith("STALE: ")
+    assert out["status"].startswith("Prices refreshed")
+    dashboard = {cell: formula for sheet, cell, formula in lite.formulas if sheet == "Dashboard"}
+    assert out["formulas"] == dashboard and dashboard
