@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date
 
 from xlrebalance.core.harvest import harvest_candidates
-from xlrebalance.core.model import Price, Security
+from xlrebalance.core.model import AccountType, Price, Security
 from xlrebalance.core.trades import trade_list
 from xlrebalance.portfolio import Portfolio
 from xlrebalance.sample import sample_tables
@@ -209,3 +209,36 @@ def test_excel_function_takes_the_view_option():
     assert udfs.HARVEST_CANDIDATES(*args, None) == today
     wrong = udfs.HARVEST_CANDIDATES(*args, "Tomorrow")
     assert len(wrong) == 1 and 'view must be "Today"' in wrong[0][0] and "'Tomorrow'" in wrong[0][0]
+
+
+def test_a_gain_lot_is_sold_instead_of_a_loss_lot_the_plans_buy_would_wash():
+    # As _withdrawal_and_ira_buy (ITOT unpriced: the IRA must buy VTI), but Taxable also holds
+    # lot T0, 100 sh bought at $95 in 2019 (LT gain $5/sh).  First pass (MinTax: losses first):
+    # 50 sh of T1, a $1,000 loss the IRA's VTI buy washes for good: cost $0 tax + 1,000 x 40.8%
+    # (the highest rate) = $408.  Second pass, T1's loss sold last: 50 sh of T0, LT gain
+    # 50 x 5 = $250, tax 250 x 23.8% = $59.50 < $408: kept, no wash sale.
+    household = _withdrawal_and_ira_buy(None)
+    household = replace(household, holdings=tuple(replace(h, shares=200) if h.ticker == "VTI" else h
+                                                  for h in household.holdings),
+                        lots=household.lots + (lot("Taxable", "VTI", "T0", "2019-01-02", 100, 95.0),))
+    plan = trade_list(household, realized=(0.0, 0.0))
+    sell = next(t for t in plan.trades if t.account == "Taxable")
+    assert (sell.lots, sell.lt_gain, sell.est_tax, sell.flags) == ("T0 (50 sh)", 250.0, 59.5, ())
+    assert (plan.est_tax, plan.disallowed) == (59.5, 0.0)
+
+
+def test_a_large_gain_is_not_realized_to_avoid_deferring_a_small_loss():
+    # Same, but the account named IRA is a taxable one: a VTI buy there only defers T1's loss
+    # into the new lot's basis (nothing lost for good).  The Taxable rows: first pass, 50 sh
+    # of T1, $0 tax (the $1,000 loss is deferred, no saving); second pass, 50 sh of T0 (bought
+    # at $95), a $250 gain, $59.50 of tax.  The rest of the plan is the same in both, so the
+    # first plan is cheaper and stands, its SELL flagged WASH SALE.
+    household = _withdrawal_and_ira_buy(None)
+    household = replace(household,
+                        accounts=tuple(replace(a, type=AccountType.TAXABLE) for a in household.accounts),
+                        holdings=tuple(replace(h, shares=200) if h.ticker == "VTI" else h for h in household.holdings),
+                        lots=household.lots + (lot("Taxable", "VTI", "T0", "2019-01-02", 100, 95.0),))
+    plan = trade_list(household, realized=(0.0, 0.0))
+    sell = next(t for t in plan.trades if t.account == "Taxable" and t.action == "SELL")
+    assert (sell.lots, sell.est_tax, sell.disallowed, sell.permanent) == ("T1 (50 sh)", 0.0, 1000.0, 0.0)
+    assert "WASH SALE" in sell.flags and "deferred into the replacement's basis" in sell.reason

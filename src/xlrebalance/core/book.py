@@ -192,15 +192,18 @@ class Ledger:
     loss_groups: set = field(default_factory=set)   # groups sold at a loss by the plan
     bought_groups: set = field(default_factory=set)
     purchases_near: dict = field(default_factory=dict)  # group -> replacement shares in the window (memo)
+    defer_losses: frozenset = frozenset()           # groups whose loss lots are sold last (the plan buys them)
 
     @classmethod
-    def start(cls, book: Book, states: Mapping[str, ClassState], gain_room: Optional[float]) -> "Ledger":
+    def start(cls, book: Book, states: Mapping[str, ClassState], gain_room: Optional[float],
+              defer_losses: frozenset = frozenset()) -> "Ledger":
         return cls(
             shares_left=dict(book.positions),
             lot_sold={},
             cash=dict(book.budget),
             values={c: s.value for c, s in states.items()},
             gain_room=gain_room,
+            defer_losses=defer_losses,
         )
 
     def lots_left(self, book: Book, account: str, ticker: str) -> list[Lot]:

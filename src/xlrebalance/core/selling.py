@@ -6,7 +6,8 @@
   no lots, no tax.
 - ``sell_taxable``: one or more taxable accounts pooled; every open lot of the class is
   ranked by the lot method (``lots.LOT_ORDER``), with loss lots whose whole loss a purchase
-  in the window would wash (``wash``: past or planned, any account) and gain lots about to
+  in the window would wash (``wash``: past or planned, any account; or a group in
+  ``Ledger.defer_losses``, which the plan itself buys) and gain lots about to
   turn long-term moved last, and shares of unknown basis (holding larger than its lots)
   after everything.  A loss lot only partly covered by replacement shares keeps its place
   and is flagged WASH RISK (only min(shares sold, replacement shares) is disallowed).
@@ -216,6 +217,7 @@ def _candidates(book: Book, ledger: Ledger, accounts: Iterable[str], asset_class
             on = sale.on
             position = (account, ticker)
             near = _replacements(book, ledger, ticker)
+            defer = book.group_of.get(ticker, ticker) in ledger.defer_losses   # the plan buys the group
             in_lots = 0.0
             for lot in ledger.lots_left(book, account, ticker):
                 shares = lot.shares
@@ -227,7 +229,7 @@ def _candidates(book: Book, ledger: Ledger, accounts: Iterable[str], asset_class
                     soon = on < lt_from and (lt_from - on).days <= soon_days
                 washable = min(shares, near[0] - near[1].get((lot.account, lot.lot_id), 0.0)) \
                     if gain_ps < 0 and near is not None else 0.0
-                deferred = washable >= shares - SHARE_TOL    # the whole loss would be washed
+                deferred = washable >= shares - SHARE_TOL or (defer and gain_ps < 0)   # the loss would be washed
                 # The rank (0, deferred, soon, method key), flattened: sorting flat tuples of
                 # 100,000 lots takes half the time of nested ones, in the same order (every
                 # key of one method has the same length).  Unknown basis ranks 4: after all.

@@ -21,7 +21,10 @@ location", "Lots", "Wash sales", "When not to trade"):
 
 A loss the plan's own buys (or purchases in the window) would wash is never booked as a
 saving: the SELL row says how much is disallowed (``plan_wash``; WASH SALE when the plan's
-buy washes it) and its Est. tax and the plan's total count it as disallowed.
+buy washes it) and its Est. tax and the plan's total count it as disallowed.  When the
+plan's own buys wash its loss sales, it is built a second time selling the loss lots of
+those groups last, and the cheaper of the two is kept (``_cost``).  Every Est. tax is a
+difference of the one year-tax function (``tax.estimate_tax``).
 
 Guards never drop a trade silently: a trade the plan would make but does not (below the
 minimum, tax cost above benefit) is a HOLD row with its reason; what limits the plan as a
@@ -115,6 +118,7 @@ class _Work:
     notes: list[str] = field(default_factory=list)
     withdrawals: dict[str, float] = field(default_factory=dict)
     guard: Optional[HarvestGuard] = None     # the household's harvest opportunities
+    paired: frozenset = frozenset()          # groups whose loss sales the plan's own buys wash
     year: tuple[float, float] = (0.0, 0.0)   # this year's realized (ST, LT) gains before the plan, $
 
     @property
@@ -150,18 +154,34 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
     ``ledger`` is that replay when the caller already has it.
     """
     with collector_paused():    # a large household's plan builds tens of thousands of lot values
-        return _trade_list(household, realized, ledger)
+        view = _tax_view(household, ledger)
+        plan, paired = _trade_list(household, realized, view)
+        if paired:      # its own buys wash some of its loss sales: try selling other lots of those groups
+            other, _ = _trade_list(household, realized, view, defer=paired)
+            if _cost(other, household) < _cost(plan, household):
+                return other
+        return plan
 
 
-def _trade_list(household: Household, realized: Optional[tuple[float, float]],
-                ledger: Optional["TaxLedger"]) -> TradePlan:
+def _cost(plan: TradePlan, household: Household) -> tuple[float, float]:
+    """What a plan costs, to choose between two: this year's estimated tax (a washed loss
+    saves nothing) plus what the losses lost for good would have saved, valued at the highest
+    rate (an upper bound: a deferred loss comes back in the replacement's basis, a permanent
+    one never does); then the loss disallowed."""
+    return (plan.est_tax + plan.permanent * tax_profile(household.settings).highest_rate, plan.disallowed)
+
+
+def _trade_list(household: Household, realized: Optional[tuple[float, float]], view: tuple,
+                defer: frozenset = frozenset()) -> tuple[TradePlan, frozenset]:
+    """The plan, and the wash groups whose loss sales its own buys wash.  ``defer``: groups
+    whose loss lots are sold last (as lots a purchase in the window washes)."""
     report = drift_report(household)
-    lots, year_st, year_lt, outside = _tax_view(household, ledger)
+    lots, year_st, year_lt, outside = view
     book = build_book(household, report, lots)
     states, _ = class_states(book, report)
     realized_st, realized_lt = realized if realized is not None else (year_st, year_lt)
     room = gain_budget_left(household.settings, realized_st, realized_lt)
-    work = _Work(household, book, Ledger.start(book, states, room), states, report)
+    work = _Work(household, book, Ledger.start(book, states, room, defer), states, report)
     work.year = (realized_st, realized_lt)
     work.guard = _guard(book, outside)
     work.notes.extend(f"{c} has a target but no security with a price to buy: it is left out of the plan "
@@ -175,7 +195,7 @@ def _trade_list(household: Household, realized: Optional[tuple[float, float]],
         work.notes.append("A calendar review is due (Trigger = Calendar): every class is traded back to its target.")
     _rebalance_sells(work, plan)
     _buys(work, plan)
-    return _finish(work, plan, realized_st, realized_lt)
+    return _finish(work, plan, realized_st, realized_lt), work.paired
 
 
 def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None
@@ -339,6 +359,8 @@ def _finish(work: _Work, plan: ClassPlan, realized_st: float, realized_lt: float
     sellers = {o.account for o in work.orders if o.action == "SELL"}
     orders = sorted(work.orders, key=_row_order)
     washes = plan_washes(work.book, orders)
+    work.paired = frozenset(work.book.group_of.get(orders[i].ticker, orders[i].ticker)
+                            for i, w in washes.items() if w.by_plan and w.shares > 0)
     trades = tuple(to_trade(o, work, o.account in sellers, washes.get(i)) for i, o in enumerate(orders))
     held = tuple(_held_trade(o, flag, why, work) for o, flag, why in work.held)
     notes = list(work.notes)
