@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from .book import Book, Ledger, build_book, class_states
 from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water_fill
@@ -43,12 +43,14 @@ from .drift import DriftReport, DriftRow, drift_report
 from .heap import collector_paused
 from .keep_open import HarvestGuard
 from .lots import describe_lots
-from .model import MONEY_TOL, Action, Household, Lot, TaxableSells, Trigger
+from .model import MONEY_TOL, Household, TaxableSells, Trigger
 from .placement import ROUNDING, location_preference, place_buys
+from .plan_tax import harvest_guard, plan_cost, tax_view
 from .plan_wash import WASH_SALE, Washed, plan_washes
 from .reasons import buy_reason, hold_reason, money, sell_reason, standing
 from .selling import WASH_RISK, Order, apply, sell_sheltered, sell_taxable
 from .tax import TaxProfile, estimate_tax, gain_budget_left, round_money, tax_profile
+from .trade_rows import Trade, TradePlan
 from .triggers import decide, review_status
 
 if TYPE_CHECKING:
@@ -56,52 +58,6 @@ if TYPE_CHECKING:
 
 BELOW_MINIMUM = "BELOW MINIMUM"
 TAX_COST = "TAX COST > BENEFIT"
-
-
-@dataclass(frozen=True)
-class Trade:
-    """One row of TRADE_LIST.  ``action``: BUY, SELL, HOLD (a trade not made, see reason) or
-    NOTE (a remark on the whole plan).  Money in $ rounded to cents; shares in shares."""
-
-    account: str
-    ticker: str
-    action: str
-    shares: float
-    price: float
-    amount: float
-    lots: str = ""
-    st_gain: float = 0.0
-    lt_gain: float = 0.0
-    est_tax: float = 0.0
-    flags: tuple[str, ...] = ()
-    reason: str = ""
-    lot_shares: tuple[tuple[str, float], ...] = ()   # (lot ID, shares) behind ``lots``
-    disallowed: float = 0.0     # $ of this sale's loss a wash sale disallows (no saving counted)
-    permanent: float = 0.0      # $ of it lost for good (the replacement is in an IRA/Roth)
-
-    def row(self) -> tuple:
-        """Account, Ticker, Action, Shares, Price, Amount, Lots, ST gain, LT gain, Est. tax,
-        Flags, Reason (the registry's TRADE_LIST order)."""
-        if self.action == "NOTE":
-            return (None, None, "NOTE", None, None, None, None, None, None, None,
-                    ", ".join(self.flags), self.reason)
-        return (self.account, self.ticker, self.action, self.shares, self.price, self.amount, self.lots,
-                self.st_gain, self.lt_gain, self.est_tax, ", ".join(self.flags), self.reason)
-
-
-@dataclass(frozen=True)
-class TradePlan:
-    trades: tuple[Trade, ...]           # BUY and SELL rows to execute
-    held: tuple[Trade, ...] = ()        # HOLD rows: trades considered and not made
-    notes: tuple[str, ...] = ()         # what limited the plan (also NOTE rows)
-    cash_left: Mapping[str, float] = field(default_factory=dict)  # $ above reserve left per account
-    est_tax: float = 0.0                # $ tax of the plan's sales, netted with the year so far
-    disallowed: float = 0.0             # $ of the plan's losses washed (counted as no saving)
-    permanent: float = 0.0              # $ of those lost for good (replacement in an IRA/Roth)
-
-    def rows(self) -> tuple[Trade, ...]:
-        notes = tuple(Trade("", "", "NOTE", 0.0, 0.0, 0.0, reason=n) for n in self.notes)
-        return self.trades + self.held + notes
 
 
 @dataclass
@@ -154,21 +110,13 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
     ``ledger`` is that replay when the caller already has it.
     """
     with collector_paused():    # a large household's plan builds tens of thousands of lot values
-        view = _tax_view(household, ledger)
+        view = tax_view(household, ledger)
         plan, paired = _trade_list(household, realized, view)
         if paired:      # its own buys wash some of its loss sales: try selling other lots of those groups
             other, _ = _trade_list(household, realized, view, defer=paired)
-            if _cost(other, household) < _cost(plan, household):
+            if plan_cost(other, household) < plan_cost(plan, household):
                 return other
         return plan
-
-
-def _cost(plan: TradePlan, household: Household) -> tuple[float, float]:
-    """What a plan costs, to choose between two: this year's estimated tax (a washed loss
-    saves nothing) plus what the losses lost for good would have saved, valued at the highest
-    rate (an upper bound: a deferred loss comes back in the replacement's basis, a permanent
-    one never does); then the loss disallowed."""
-    return (plan.est_tax + plan.permanent * tax_profile(household.settings).highest_rate, plan.disallowed)
 
 
 def _trade_list(household: Household, realized: Optional[tuple[float, float]], view: tuple,
@@ -183,7 +131,7 @@ def _trade_list(household: Household, realized: Optional[tuple[float, float]], v
     room = gain_budget_left(household.settings, realized_st, realized_lt)
     work = _Work(household, book, Ledger.start(book, states, room, defer), states, report)
     work.year = (realized_st, realized_lt)
-    work.guard = _guard(book, outside)
+    work.guard = harvest_guard(book, outside)
     work.notes.extend(f"{c} has a target but no security with a price to buy: it is left out of the plan "
                       f"and the other classes are rebalanced around it." for c in book.unbuyable)
     _raise_withdrawals(work)
@@ -196,36 +144,6 @@ def _trade_list(household: Household, realized: Optional[tuple[float, float]], v
     _rebalance_sells(work, plan)
     _buys(work, plan)
     return _finish(work, plan, realized_st, realized_lt), work.paired
-
-
-def _tax_view(household: Household, ledger: Optional["TaxLedger"] = None
-              ) -> tuple[Sequence[Lot], float, float, Sequence]:
-    """The lots to sell from, at their wash-adjusted basis with the holding period tacked
-    after a wash sale (as OPEN_LOTS shows them), this year's realized (ST, LT) gains, and
-    the replay's other open lots (past buys not in Lots: HARVEST_CANDIDATES reads them too)."""
-    if not any(tx.action is Action.SELL for tx in household.transactions):
-        return household.lots, 0.0, 0.0, _outside_lots(ledger.holdings) if ledger is not None else ()
-    from .realized import tax_ledger
-
-    ledger = ledger or tax_ledger(household)
-    # Only the Lots table's lots are sold from (Holdings counts their shares); a past Buy row
-    # that is not in Lots shows in OPEN_LOTS, but the plan does not sell shares it cannot see.
-    lots = [item if isinstance(item, Lot) else
-            Lot(item.account, item.ticker, item.lot_id, item.holding_from, item.shares, item.cost_basis)
-            for item in ledger.holdings if isinstance(item, Lot) or item.source == "lot"]
-    return lots, ledger.totals.st, ledger.totals.lt, _outside_lots(ledger.holdings)
-
-
-def _outside_lots(holdings: Sequence) -> list:
-    return [item for item in holdings if not isinstance(item, Lot) and item.source != "lot"]
-
-
-def _guard(book: Book, extra: Sequence) -> HarvestGuard:
-    """The household's harvest opportunities: the book's lots (as the harvest list sees them)
-    and ``extra`` open lots outside the Lots table."""
-    replacement_of = {s.ticker: s.replacement for s in book.household.securities if s.replacement}
-    return HarvestGuard(book.lots, extra, taxable=book.is_taxable, prices=book.prices, group_of=book.group_of,
-                        replacement_of=replacement_of, settings=book.settings)
 
 
 def _sell_in(work: _Work, account: str, asset_class: str, dollars: float, purpose: str, **options) -> list[Order]:
