@@ -66,16 +66,41 @@ def test_no_spill_can_run_into_a_cell_or_a_drawing(books, largest_answers, which
     path = books[which]
     assert len(largest_answers["TRADE_LIST"]) == 2 and largest_answers["TRADE_LIST"][0] > 60
     for anchor in dashboard.spill_anchors():
-        rect = spill_rect(anchor, largest_answers[anchor.function])
-        cells = non_empty_cells(path, anchor.sheet)
-        assert anchor.function in cells[(anchor.row, anchor.column)]
-        blocking = {place: text for place, text in cells.items()
-                    if rect.holds(*place) and place != (anchor.row, anchor.column)}
-        assert not blocking, (anchor, sorted(blocking)[:5])
-        in_the_way = [d for d in drawings(path, anchor.sheet) if d.overlaps(rect)]
-        assert not in_the_way, (anchor, in_the_way)
-        others = [other for other in dashboard.spill_anchors() if other != anchor and other.sheet == anchor.sheet]
-        assert all(not spill_rect(o, largest_answers[o.function]).overlaps(rect) for o in others)
+        assert in_the_way(path, anchor, largest_answers) == [], anchor
+
+
+def in_the_way(path, anchor: dashboard.SpillAnchor, sizes: dict) -> list:
+    """What stands in the spill of ``anchor``: non-empty cells but its own, drawings, and
+    the spills of the other anchors on its sheet."""
+    rect = spill_rect(anchor, sizes[anchor.function])
+    cells = non_empty_cells(path, anchor.sheet)
+    assert anchor.function in cells[(anchor.row, anchor.column)]
+    found: list = sorted(place for place in cells if rect.holds(*place) and place != (anchor.row, anchor.column))
+    found += [d for d in drawings(path, anchor.sheet) if d.overlaps(rect)]
+    found += [o for o in dashboard.spill_anchors() if o != anchor and o.sheet == anchor.sheet
+              and spill_rect(o, sizes[o.function]).overlaps(rect)]
+    return found
+
+
+def test_a_cell_in_a_spill_s_way_is_found(books, largest_answers, tmp_path):
+    """The check above bites: a note typed 40 rows under the Trades anchor is in the way."""
+    import shutil
+
+    from sheet_geometry import sheet_part
+
+    anchor = next(a for a in dashboard.spill_anchors() if a.function == "TRADE_LIST")
+    blocked = tmp_path / "blocked.xlsm"
+    shutil.copy(books["sample"], blocked)
+    with zipfile.ZipFile(books["sample"]) as old:
+        part = sheet_part(old, anchor.sheet)
+        parts = {n: old.read(n) for n in old.namelist()}
+    row = anchor.row + 40
+    parts[part] = parts[part].replace(b"</sheetData>", f'<row r="{row}"><c r="C{row}" t="inlineStr"><is><t>note'
+                                      f'</t></is></c></row></sheetData>'.encode())
+    with zipfile.ZipFile(blocked, "w") as new:
+        for name, data in parts.items():
+            new.writestr(name, data)
+    assert in_the_way(blocked, anchor, largest_answers) == [(row, 3)]
 
 
 def test_every_spill_but_drift_is_on_its_own_sheet():
@@ -141,8 +166,7 @@ def test_button_sizes_stay_inside_their_cells(books):
     """The VML anchor's end offsets stay inside the last reserved cell (in pixels)."""
     with zipfile.ZipFile(books["sample"]) as archive:
         vml = "".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".vml"))
-    anchors = [tuple(int(x) for x in a.split(",")) for a in re.findall(r"<x:Anchor>([^<]*)</x:Anchor>", vml)
-               if True]
+    anchors = [tuple(int(x) for x in a.split(",")) for a in re.findall(r"<x:Anchor>([^<]*)</x:Anchor>", vml)]
     row_pixels = int(DASH["button_row_height"] * 4 / 3)
     for index, _ in enumerate(DASH["buttons"]):
         row, first, last = dashboard.button_cells(index)

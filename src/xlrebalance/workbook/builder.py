@@ -203,8 +203,7 @@ def _write_book(target: Path, source: dict, household: Optional[Household], name
         else:
             rows[spec.name] = _write_table(sheet, spec, source.get(normalize_header(spec.name)), formats,
                                            household)
-    dashboard.write_dashboard(book, sheets[dashboard.sheet_name()], formats, household,
-                              n_targets=rows["Targets"])
+    dashboard.write_dashboard(book, sheets[dashboard.sheet_name()], formats, household)
     answers.write_answer_sheets(sheets, formats)
     if macros:
         xlwings_version = installed_xlwings_version()

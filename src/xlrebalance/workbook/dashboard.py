@@ -111,7 +111,7 @@ def answer_sheets() -> list[dict]:
     return list(layout().raw["workbook"].get("answer_sheets", ()))
 
 
-def write_dashboard(book, sheet, formats: Formats, household: Optional[Household], n_targets: int = 0) -> None:
+def write_dashboard(book, sheet, formats: Formats, household: Optional[Household]) -> None:
     cfg = config()
     report = _report(household)
     sheet.write_string(0, 0, cfg["title"], formats.title)
