@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from xlrebalance.backtest import POLICIES, ReturnSeries, backtest_household, parse_returns, simulate
+from xlrebalance.backtest import (METRIC_COLUMNS, POLICIES, ReturnSeries, backtest_household, parse_returns,
+                                  simulate)
 from xlrebalance.backtest.policies import BY_KEY
 from xlrebalance.backtest.returns import next_month_end
 from xlrebalance.backtest.sources import returns_from_history
 from xlrebalance.cli import main
 from xlrebalance.portfolio import Portfolio
 from xlrebalance.sample import sample_tables
+from xlrebalance.spec import layout
 from xlrebalance.tables import parse_household
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -249,3 +251,54 @@ def test_library_backtest_frame():
     frame = Portfolio.from_tables(sample_tables()).backtest(synthetic=True, years=5, policies=["hybrid"])
     assert list(frame["Policy"]) == ["Hybrid (quarterly + bands)"]
     assert "synthetic" in frame.attrs["summary"].lower()
+
+
+# -- in Excel: BACKTEST over the Returns table -----------------------------------------------
+
+def _udf_args(tables):
+    return [tables.get(name) for name in layout().function("BACKTEST").args]
+
+
+def test_the_registry_columns_are_the_metric_columns():
+    assert layout().function("BACKTEST").columns == METRIC_COLUMNS
+
+
+def test_backtest_function_spills_one_row_per_policy_and_says_synthetic():
+    from xlrebalance.excel import udfs
+
+    rows = udfs.BACKTEST(*_udf_args(sample_tables()))
+    assert rows[0] == list(METRIC_COLUMNS)
+    names = [r[0] for r in rows[1:1 + len(POLICIES)]]
+    assert names == [p.name for p in POLICIES]
+    warnings = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("Warning")]
+    assert any("synthetic" in w for w in warnings)
+    assert all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_backtest_function_with_an_empty_or_bad_returns_table_says_what_to_do():
+    from xlrebalance.excel import udfs
+
+    tables = sample_tables()
+    tables["Returns"] = [["Date", "US Stocks"]]
+    rows = udfs.BACKTEST(*_udf_args(tables))
+    assert "Returns table has no rows" in rows[0][0]
+    tables["Returns"] = months_rows(30)
+    tables["Returns"][4][3] = "#N/A"
+    rows = udfs.BACKTEST(*_udf_args(tables))
+    text = " ".join(str(r[0]) for r in rows)
+    assert "Returns" in text and "row 5" in text and "Bonds" in text
+    # An error in Returns is BACKTEST's business only: DRIFT still answers.
+    assert udfs.DRIFT(*[tables.get(n) for n in ("Holdings", "Accounts", "Targets", "Securities", "Prices",
+                                                 "Settings")])[0][0] == "Asset class"
+
+
+def test_the_sample_workbook_backtests_headless(tmp_path):
+    from xlrebalance import load
+    from xlrebalance.workbook.builder import build_workbook
+
+    built = build_workbook(tmp_path / "Sample.xlsm", sample=True)
+    portfolio = load(built.workbook)
+    assert not portfolio.errors
+    frame = portfolio.backtest_table()
+    assert len(frame) == len(POLICIES)
+    assert "synthetic" in str(frame.attrs["issues"][0])

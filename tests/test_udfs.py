@@ -47,8 +47,13 @@ LOTS = [["Account", "Ticker", "Lot ID", "Acquired", "Shares", "Cost basis"],
 TRANSACTIONS = [["Date", "Account", "Ticker", "Action", "Shares", "Price", "Lot ID", "Acquired", "Cost basis"]]
 SETTINGS = [["Setting", "Value"], ["As of date", dt.datetime(2026, 11, 20)], ["Last review", None]]
 
+# BACKTEST's monthly returns: 24 months, the US stock class up 1%, the others flat.
+RETURNS = [["Date", "US stock", "Intl stock", "Bonds"]] + [
+    [dt.datetime(2024 + m // 12, m % 12 + 1, 28), 0.01, 0.0, 0.0] for m in range(24)]
+
 TABLES = {"Holdings": HOLDINGS, "Accounts": ACCOUNTS, "Targets": TARGETS, "Securities": SECURITIES,
-          "Prices": PRICES, "Lots": LOTS, "Transactions": TRANSACTIONS, "Settings": SETTINGS}
+          "Prices": PRICES, "Lots": LOTS, "Transactions": TRANSACTIONS, "Settings": SETTINGS,
+          "Returns": RETURNS}
 
 FUNCTIONS = [fn.name for fn in layout().functions]
 TABLE_FUNCTIONS = [fn.name for fn in layout().functions if fn.columns]

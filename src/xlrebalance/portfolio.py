@@ -17,13 +17,13 @@ import pandas as pd
 
 from .core.drift import DriftReport, drift_report
 from .core.harvest import harvest_candidates
-from .core.model import Household, Issue
+from .core.model import Household, Issue, Severity
 from .core.realized import TaxLedger, tax_ledger
 from .core.tax import round_money
 from .core.triggers import Decision, decide
 from .errors import InputError
-from .spec import layout
-from .tables import TableInput, parse_household
+from .spec import layout, normalize_header
+from .tables import TableInput, parse_household, to_rows
 
 
 def frame(function: str, rows: list[tuple]) -> pd.DataFrame:
@@ -34,13 +34,20 @@ def frame(function: str, rows: list[tuple]) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Portfolio:
     household: Household
+    returns: Optional[tuple] = None     # the Returns table's rows (header first), for BACKTEST
+    returns_header_row: int = 1
 
     # -- construction --------------------------------------------------------------
     @classmethod
     def from_tables(cls, tables: Mapping[str, TableInput], *, today: Optional[date] = None,
                     header_rows: Optional[Mapping[str, int]] = None) -> "Portfolio":
         """Tables keyed by name, each a 2-D list (header first) or a DataFrame."""
-        return cls(parse_household(tables, today=today, header_rows=header_rows))
+        household = parse_household(tables, today=today, header_rows=header_rows)
+        returns = next((v for k, v in tables.items() if normalize_header(k) == "returns"), None)
+        if returns is None:
+            return cls(household)
+        row = next((v for k, v in (header_rows or {}).items() if normalize_header(k) == "returns"), 1)
+        return cls(household, tuple(tuple(r) for r in to_rows(returns)), row)
 
     @classmethod
     def from_frames(cls, *, holdings: pd.DataFrame, targets: pd.DataFrame, prices: pd.DataFrame,
@@ -176,7 +183,7 @@ class Portfolio:
         as decimals); None fetches each Buy ticker's monthly history, or ``synthetic=True``
         uses made-up returns.  ``.attrs``: ``summary`` (one paragraph), ``source``, ``issues``;
         ``InputError`` when the returns cannot be used."""
-        from .backtest import METRIC_COLUMNS, backtest_household, comparison
+        from .backtest import backtest_household, comparison
 
         if isinstance(returns, pd.DataFrame):
             returns = [list(returns.columns)] + returns.values.tolist()
@@ -185,8 +192,28 @@ class Portfolio:
                                             synthetic=synthetic, price_source=price_source)
         if result is None:
             raise InputError(issues)
-        out = pd.DataFrame(result.rows(), columns=list(METRIC_COLUMNS))
+        out = frame("BACKTEST", result.rows())
         out.attrs.update(summary=comparison(result), source=result.series.source, issues=issues)
+        return out
+
+    def backtest_table(self) -> pd.DataFrame:
+        """BACKTEST from the workbook's own Returns table (the Excel function's answer)."""
+        rows = [list(r) for r in self.returns or () if any(v not in (None, "") for v in r)]
+        if len(rows) < 2:
+            raise InputError([Issue("returns-empty", "the Returns table has no rows: paste monthly total returns "
+                                    "(Date, then one column per asset class, 0.02 = 2%), at least 24 months",
+                                    table="Returns")])
+        from .backtest import parse_returns
+
+        series, issues = parse_returns(rows, where="Returns", first_line=self.returns_header_row,
+                                       source="the Returns table")
+        if series is None:
+            raise InputError(issues)
+        out = self.backtest(series)
+        if series.synthetic:
+            out.attrs["issues"] = [Issue("returns-synthetic", f"the Returns table says its numbers are "
+                                         f"{series.source}: do not choose a policy from them", table="Returns",
+                                         severity=Severity.WARNING)] + list(out.attrs["issues"])
         return out
 
 

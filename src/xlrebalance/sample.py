@@ -115,6 +115,20 @@ def sample_tables() -> dict[str, list[list]]:
     }
     from .spec import layout
 
+    tables["Returns"] = _returns()
     for spec in layout().tables:    # tables with no sample rows (e.g. Journal, Fills): header only
         tables.setdefault(spec.name, [[c.name for c in spec.columns]])
     return {name: [list(row) for row in rows] for name, rows in tables.items()}
+
+
+def _returns() -> list[list]:
+    """Three years of made-up monthly returns for the tradable classes (BACKTEST's input),
+    labelled synthetic in their Source column so every answer built on them says so."""
+    from .backtest.returns import synthetic_returns
+
+    classes = [row[0] for row in _TARGETS[1:] if row[4]]
+    series = synthetic_returns(classes, 36, end=date(2026, 10, 31))
+    rows = [["Date"] + classes + ["Source"]]
+    for i, (month, returns) in enumerate(zip(series.months, series.returns)):
+        rows.append([month] + list(returns) + [series.source if i == 0 else None])
+    return rows

@@ -24,6 +24,8 @@ from ..core.model import Issue
 
 #: Fewer months than this cannot say anything about a rebalancing policy.
 MIN_MONTHS = 24
+#: An optional column saying where the numbers come from (shown with every answer).
+SOURCE_COLUMN = "source"
 #: A monthly return outside this range is a typo (a percent typed as a number, say).
 LOWEST_RETURN, HIGHEST_RETURN = -0.95, 3.0
 
@@ -76,7 +78,8 @@ def parse_returns(rows: Sequence[Sequence[Any]], *, where: str = "Returns", firs
     """A series from rows (header first: Date, then one column per asset class).
 
     ``where`` names the file or table in the issues; ``first_line`` is the header's line
-    (CSV) or sheet row (table).  Dates may be any day of the month; each is read as its
+    (CSV) or sheet row (table).  A ``Source`` column, if any, says where the numbers come
+    from (its first value becomes the series' ``source``; "synthetic ..." marks made-up data).  Dates may be any day of the month; each is read as its
     month's end.  Returns (None, issues) when the rows cannot make a series.
     """
     issues: list[Issue] = []
@@ -88,6 +91,12 @@ def parse_returns(rows: Sequence[Sequence[Any]], *, where: str = "Returns", firs
     if not header or header[0].lower() not in ("date", "month", "month end"):
         return None, [Issue("returns-header", f"the first column must be Date (found {header[0]!r}); then one "
                             "column per asset class", table=where, row=first_line)]
+    if SOURCE_COLUMN in (h.lower() for h in header):       # where the numbers come from, not a class
+        at = [h.lower() for h in header].index(SOURCE_COLUMN)
+        said = next((str(r[at]).strip() for r in rows[1:] if at < len(r) and r[at] not in (None, "")), "")
+        source = said or source
+        rows = [[v for j, v in enumerate(r) if j != at] for r in rows]
+        header = header[:at] + header[at + 1:]
     classes = header[1:]
     for i, name in enumerate(classes):
         if not name:

@@ -46,3 +46,7 @@ def realized_gains(*tables):
 
 def open_lots(*tables):
     return _as_pycel(udfs.OPEN_LOTS(*tables))
+
+
+def backtest(*tables):
+    return _as_pycel(udfs.BACKTEST(*tables))

@@ -30,7 +30,8 @@ xw = require("xlwings")  # the excel extra (xlwings Lite brings its own: see ``n
 
 #: What ``from xlrebalance.excel.udfs import *`` (the workbook's companion module) exports:
 #: the Excel functions and nothing else.
-__all__ = ["DRIFT", "NEEDS_REBALANCE", "TRADE_LIST", "HARVEST_CANDIDATES", "REALIZED_GAINS", "OPEN_LOTS"]
+__all__ = ["DRIFT", "NEEDS_REBALANCE", "TRADE_LIST", "HARVEST_CANDIDATES", "REALIZED_GAINS", "OPEN_LOTS",
+           "BACKTEST"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -129,3 +130,18 @@ def OPEN_LOTS(lots, accounts, securities, transactions, settings=None):
     """Open lots with their wash-sale basis adjustments and holding periods. Spills a table."""
     return table_answer("OPEN_LOTS", {"Lots": lots, "Accounts": accounts, "Securities": securities,
                                       "Transactions": transactions, "Settings": settings})
+
+
+@xw.func
+@xw.arg("holdings", ndim=2, err_to_str=True, doc=_doc("Holdings"))
+@xw.arg("accounts", ndim=2, err_to_str=True, doc=_doc("Accounts"))
+@xw.arg("targets", ndim=2, err_to_str=True, doc=_doc("Targets"))
+@xw.arg("securities", ndim=2, err_to_str=True, doc=_doc("Securities"))
+@xw.arg("prices", ndim=2, err_to_str=True, doc=_doc("Prices"))
+@xw.arg("settings", ndim=2, err_to_str=True, doc=_doc("Settings"))
+@xw.arg("returns", ndim=2, err_to_str=True, doc=_doc("Returns"))
+def BACKTEST(holdings, accounts, targets, securities, prices, settings=None, returns=None):
+    """Each rebalancing policy replayed month by month on this allocation over the Returns table: return, risk, rebalances, turnover, drift, taxes. Spills a table."""
+    return table_answer("BACKTEST", {"Holdings": holdings, "Accounts": accounts, "Targets": targets,
+                                     "Securities": securities, "Prices": prices, "Settings": settings,
+                                     "Returns": returns})
