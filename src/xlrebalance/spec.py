@@ -51,6 +51,7 @@ class TableSpec:
     description: str
     columns: tuple[ColumnSpec, ...]
     warn_if_missing: bool = True    # False: a workbook without the sheet is fine (e.g. Journal, Fills)
+    open_columns: bool = False      # True: columns beyond the registry's are the table's data (Returns)
 
     def column(self, name: str) -> ColumnSpec:
         found = self._by_name.get(name)
@@ -143,6 +144,7 @@ def layout() -> Layout:
             description=t.get("description", ""),
             columns=tuple(_column(c) for c in t["columns"]),
             warn_if_missing=bool(t.get("warn_if_missing", True)),
+            open_columns=bool(t.get("open_columns", False)),
         )
         for t in raw["tables"]
     )

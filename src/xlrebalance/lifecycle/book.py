@@ -72,10 +72,11 @@ class Book:
                 for name, rows in self.tables.items()}
 
     def extra_columns(self) -> dict[str, tuple[str, ...]]:
-        """{table: names of the columns the registry does not have} (carried at the right)."""
+        """{table: names of the columns the registry does not have} (carried at the right;
+        a table whose columns are its data, such as Returns, has none to report)."""
         out = {}
         for spec in layout().tables:
-            rows = self.tables.get(spec.name)
+            rows = None if spec.open_columns else self.tables.get(spec.name)
             names = tuple(name for _, name in extra_columns(spec, rows[0])) if rows else ()
             if names:
                 out[spec.name] = names
