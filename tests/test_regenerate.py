@@ -263,3 +263,39 @@ def test_write_book_is_the_builder_with_carried_parts(tmp_path):
     at = again.tables["Lots"][0].index("Double")          # extra columns follow the registry's
     assert again.tables["Lots"][1][at] == Formula("=Lots[[#This Row],[Shares]]*2", 20.0)
     assert again.formulas == (f"Lots!{chr(ord('A') + at)}2",)
+
+
+def test_a_cell_far_away_is_listed_without_loading_the_sheet(old, tmp_path):
+    book = openpyxl.load_workbook(old, keep_vba=True)
+    book["Lots"]["XFD1048576"] = "far away"          # a whole-sheet rectangle would be 17 billion cells
+    book.save(tmp_path / "stray.xlsm")
+    report = regenerate(tmp_path / "stray.xlsm", tmp_path / "tidy.xlsm").report
+    assert [f"{n.sheet}!{n.cell}" for n in report.not_carried] == ["Lots!XFD1048576"]
+    assert read_tables(tmp_path / "tidy.xlsm").tables["Lots"] == read_tables(old).tables["Lots"]
+
+
+def conf_rows(path: Path) -> dict:
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name("xlwings.conf").to_python()
+    book.close()
+    out = {}
+    for row in rows:
+        if not row or row[0] in (None, ""):
+            break
+        out[row[0]] = row[1]
+    return out
+
+
+def test_xlwings_conf_choices_are_kept_but_the_module_is_the_new_ones(old, tmp_path):
+    book = openpyxl.load_workbook(old, keep_vba=True)
+    conf = book["xlwings.conf"]
+    last = next(r for r in range(1, 20) if conf.cell(r + 1, 1).value is None)    # xlwings reads down to a blank
+    conf.cell(last + 1, 1, "Interpreter_Win")
+    conf.cell(last + 1, 2, r"C:\Python311\python.exe")
+    book.save(tmp_path / "configured.xlsm")
+    regenerate(tmp_path / "configured.xlsm", tmp_path / "reconfigured.xlsm")
+    rows = conf_rows(tmp_path / "reconfigured.xlsm")
+    assert rows["Interpreter_Win"] == r"C:\Python311\python.exe"
+    assert rows["UDF Modules"] == "reconfigured"

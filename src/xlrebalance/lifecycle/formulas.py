@@ -119,7 +119,7 @@ def _structured(ref: str, place: TablePlace, target: Target) -> tuple[Optional[s
     """``Table[...]`` (or ``[...]``, its own table) with the table and its columns named as
     the new workbook names them."""
     table_text, rest = ref.split("[", 1)
-    rest = "[" + rest
+    rest = _this_row("[" + rest)
     key = normalize_header(table_text) if table_text else normalize_header(place.table)
     if place.old_name and key == normalize_header(place.old_name):
         key = normalize_header(place.table)
@@ -146,6 +146,15 @@ def _structured(ref: str, place: TablePlace, target: Target) -> tuple[Optional[s
     if problem:
         return None, f"it refers to the column {problem[0]}, which the new {table} table does not have"
     return table + body, ""
+
+
+def _this_row(body: str) -> str:
+    """Excel 2010's ``[@Col]`` / ``[@[Col]]`` as stored in files: ``[[#This Row],[Col]]``."""
+    if body.startswith("[@["):
+        return "[[#This Row]," + body[2:]
+    if body.startswith("[@"):
+        return "[[#This Row],[" + body[2:] + "]"
+    return body
 
 
 def _rewrite_items(text: str, column) -> str:
