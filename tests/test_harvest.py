@@ -19,6 +19,8 @@ from xlrebalance.core.model import (
     Settings,
     Transaction,
 )
+from xlrebalance.core.model import FilingStatus
+from xlrebalance.core.tax import tax_profile
 from xlrebalance.core.wash import WashStatus
 
 AS_OF = date(2026, 11, 20)
@@ -304,3 +306,24 @@ def test_every_candidate_passes_both_thresholds_and_clear_means_no_purchase_near
         assert c.clear == (not nearby)
     savings = [c.est_tax_saving for c in result.candidates]
     assert savings == sorted(savings, reverse=True)
+
+
+@hsettings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["VXUS", "VTI", "BND"]), st.integers(-800, 40), st.integers(1, 200),
+                          st.floats(20, 400)), min_size=1, max_size=8),
+       st.lists(st.tuples(st.integers(-300, 0), st.floats(100, 50000), st.floats(100, 50000)), max_size=3),
+       st.one_of(st.none(), st.floats(0, 800000)), st.sampled_from(list(FilingStatus)),
+       st.floats(0, 20000), st.floats(0, 20000))
+def test_every_saving_is_between_zero_and_the_loss_at_the_highest_rate(
+        rows, sales, income, status, carry_st, carry_lt):
+    """Whatever the year realized (gains, losses, some washed), the carry-forward and the rates."""
+    lots = [Lot("Brokerage", ticker, f"L{n}", AS_OF + timedelta(days=days), shares, shares * unit)
+            for n, (ticker, days, shares, unit) in enumerate(rows)]
+    sold = [Transaction(AS_OF + timedelta(days=days), "Spouse brokerage", "IXUS", Action.SELL, 10,
+                        price=proceeds / 10, lot_id=f"S{n}", acquired=date(2025, 1, 2), cost_basis=basis)
+            for n, (days, proceeds, basis) in enumerate(sales)]
+    h = household(lots, sold, taxable_income=income, filing_status=status,
+                  st_loss_carryforward=carry_st, lt_loss_carryforward=carry_lt)
+    highest = tax_profile(h.settings).highest_rate
+    for c in harvest_candidates(h).candidates:
+        assert -1e-9 <= c.est_tax_saving <= c.loss * highest + 1e-6

@@ -275,8 +275,7 @@ def gain_budget_left(settings: Settings, realized_st: float, realized_lt: float)
     """
     if settings.gain_budget is None:
         return None
-    profile = tax_profile(settings)
-    return settings.gain_budget - (realized_st + realized_lt - profile.st_carryforward - profile.lt_carryforward)
+    return settings.gain_budget - year_net(realized_st, realized_lt, tax_profile(settings)).net
 
 
 @dataclass(frozen=True)
