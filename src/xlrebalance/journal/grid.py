@@ -54,11 +54,27 @@ class Grid:
         return row
 
     def remove(self, row: list[Any]) -> None:
-        self.rows = [r for r in self.rows if r is not row]
+        """Drop ``row`` (marked now, left out of ``data_rows`` and ``table``: O(1) per row)."""
+        self._removed.add(id(row))
+
+    @property
+    def _removed(self) -> set[int]:
+        if not hasattr(self, "_gone"):
+            self._gone: set[int] = set()
+        return self._gone
 
     def data_rows(self) -> list[list[Any]]:
         """Rows with any value (blank rows, e.g. an empty table's placeholder, left out)."""
-        return [r for r in self.rows if any(v not in (None, "") for v in r)]
+        gone = self._removed
+        return [r for r in self.rows if id(r) not in gone and any(v not in (None, "") for v in r)]
+
+    def index_by(self, *names: str) -> dict[tuple, list[list[Any]]]:
+        """{(value of each column, ...): rows}, the rows in table order (a fresh dict)."""
+        at = [self.index(n) for n in names]
+        out: dict[tuple, list[list[Any]]] = {}
+        for row in self.data_rows():
+            out.setdefault(tuple(row[i] if i is not None else None for i in at), []).append(row)
+        return out
 
     def table(self) -> list[list[Any]]:
         """Header first, then the rows that hold anything."""

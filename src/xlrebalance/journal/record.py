@@ -189,6 +189,17 @@ class _Books:
     accounts: Grid
     journal: Grid
     cash_moves: dict[str, float] = field(default_factory=dict)
+    positions: dict[tuple[str, str], list[list[Any]]] = field(default_factory=dict)   # Holdings rows
+    open_lots: dict[tuple[str, str], list[list[Any]]] = field(default_factory=dict)   # Lots rows
+    lot_ids: dict[str, set[str]] = field(default_factory=dict)                          # per account
+
+    def index(self) -> None:
+        """Rows by (account, ticker), so each fill touches only its own rows."""
+        for grid, into in ((self.holdings, self.positions), (self.lots, self.open_lots)):
+            for row in grid.data_rows():
+                into.setdefault((_text(grid.get(row, "Account")), _ticker(grid.get(row, "Ticker"))), []).append(row)
+        for (account, _), rows in self.open_lots.items():
+            self.lot_ids.setdefault(account, set()).update(_text(self.lots.get(r, "Lot ID")) for r in rows)
 
 
 def _number(value: Any) -> float:
@@ -215,6 +226,7 @@ def apply_fills(tables: dict[str, list[list[Any]]], household: Household, entrie
                                                      "Lot ID", "Acquired", "Cost basis")),
                    Grid(tables.get("Accounts"), ("Account", "Cash", "Cash flow")),
                    Grid(tables.get("Journal"), [c for c, _ in COLUMNS]))
+    books.index()
     work = [(f, e) for f, e in matched] + [(f, None) for f in unplanned]
     work.sort(key=lambda pair: (pair[0].date, pair[0].side != "SELL", pair[0].line or 0))
     try:
@@ -241,20 +253,16 @@ def _named_lots(text: str) -> list[tuple[str, float]]:
     return [(m.group(1).strip(), float(m.group(2))) for m in _LOT_TEXT.finditer(text or "")]
 
 
-def _rows_of(grid: Grid, account: str, ticker: str) -> list[list[Any]]:
-    return [r for r in grid.data_rows() if _text(grid.get(r, "Account")) == account
-            and _ticker(grid.get(r, "Ticker")) == ticker]
-
-
 def _move_holding(books: _Books, fill: Fill, delta: float) -> None:
     grid = books.holdings
-    rows = _rows_of(grid, fill.account, fill.ticker)
+    key = (fill.account, fill.ticker)
+    rows = books.positions.get(key, [])
     have = sum(_number(grid.get(r, "Shares")) for r in rows)
     if have + delta < -SHARE_TOL:
         raise _Abort(_exception("sell_not_held", f"sells {format_shares(fill.shares)} {fill.ticker} but "
                                 f"{fill.account} holds {format_shares(have)} (after the fills before it).", fill))
     if not rows:
-        grid.append({"Account": fill.account, "Ticker": fill.ticker, "Shares": delta})
+        books.positions[key] = [grid.append({"Account": fill.account, "Ticker": fill.ticker, "Shares": delta})]
         return
     left = round(have + delta, 6)
     first = rows[0]
@@ -262,8 +270,10 @@ def _move_holding(books: _Books, fill: Fill, delta: float) -> None:
         grid.remove(extra)
     if left <= SHARE_TOL:
         grid.remove(first)
+        books.positions[key] = []
     else:
         grid.set(first, "Shares", left)
+        books.positions[key] = [first]
 
 
 def _lot_of(grid: Grid, row: list[Any]) -> Lot:
@@ -278,7 +288,7 @@ def _sell(books: _Books, fill: Fill, named: Sequence[tuple[str, float]]) -> None
     if not keeps_lots(books.household, fill.account):
         return
     grid = books.lots
-    rows = _rows_of(grid, fill.account, fill.ticker)
+    rows = books.open_lots.get((fill.account, fill.ticker), [])
     by_id = {_text(grid.get(r, "Lot ID")): r for r in rows}
     plan = [by_id[lot_id] for lot_id, _ in named if lot_id in by_id]
     settings = books.household.settings
@@ -300,6 +310,8 @@ def _sell(books: _Books, fill: Fill, named: Sequence[tuple[str, float]]) -> None
         relieved = lot.cost_basis if take >= lot.shares - SHARE_TOL else round(lot.cost_basis * take / lot.shares, 2)
         if take >= lot.shares - SHARE_TOL:
             grid.remove(row)
+            books.open_lots[(fill.account, fill.ticker)] = [r for r in books.open_lots[(fill.account, fill.ticker)]
+                                                            if r is not row]
         else:
             grid.set(row, "Shares", round(lot.shares - take, 6))
             grid.set(row, "Cost basis", round(lot.cost_basis - relieved, 2))
@@ -318,15 +330,17 @@ def _buy(books: _Books, fill: Fill, named: Sequence[tuple[str, float]]) -> None:
     books.cash_moves[fill.account] = books.cash_moves.get(fill.account, 0.0) - fill.gross - fill.fees
     lot_id = None
     if keeps_lots(books.household, fill.account):
-        taken = {_text(books.lots.get(r, "Lot ID")) for r in books.lots.data_rows()
-                 if _text(books.lots.get(r, "Account")) == fill.account}
+        taken = books.lot_ids.setdefault(fill.account, set())
         base = f"{fill.ticker}-{fill.date:%Y%m%d}"
         lot_id, n = base, 1
         while lot_id in taken:
             n += 1
             lot_id = f"{base}-{n}"
-        books.lots.append({"Account": fill.account, "Ticker": fill.ticker, "Lot ID": lot_id, "Acquired": fill.date,
-                           "Shares": fill.shares, "Cost basis": round(fill.gross + fill.fees, 2)})
+        taken.add(lot_id)
+        row = books.lots.append({"Account": fill.account, "Ticker": fill.ticker, "Lot ID": lot_id,
+                                 "Acquired": fill.date, "Shares": fill.shares,
+                                 "Cost basis": round(fill.gross + fill.fees, 2)})
+        books.open_lots.setdefault((fill.account, fill.ticker), []).append(row)
     books.transactions.append({"Date": fill.date, "Account": fill.account, "Ticker": fill.ticker, "Action": "Buy",
                                "Shares": fill.shares, "Price": fill.price, "Lot ID": lot_id})
 
