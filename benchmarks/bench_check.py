@@ -6,10 +6,13 @@
    streaming, and the full load a structure check would need without read-only mode).
 3. 1,000 client workbooks checked with ``check_many`` in 2 processes: the wall time, and
    the per-workbook median time measured inside the workers.
+4. Peak memory of one check (a child process's peak resident size, less the interpreter with
+   the package loaded) for several table sizes, each also with a stray note typed in
+   Lots!XFD1048576: memory follows the tables' cells, whatever else the sheet holds.
 
 The workbooks are built with the project's builder into a temporary folder.
 
-Run: python benchmarks/bench_check.py [--clients 1000] [--lots 100000] [--repeat 3]
+Run: python benchmarks/bench_check.py [--clients 1000] [--lots 100000] [--repeat 3] [--memory-sizes 1000,10000,100000]
 """
 from __future__ import annotations
 
@@ -17,8 +20,11 @@ import argparse
 import random
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -130,12 +136,11 @@ def _stage_times(path: Path) -> dict[str, tuple[float, float]]:
         start = now
 
     package, _ = checker.open_package(path)
-    lap("package: zip limits, checksums, DTD, parts")
+    lap("package: zip limits, checksums, DTD, parts, extents")
     checker.check_structure(package)
     lap("structure: tables, columns, formulas, merges")
-    book = read_tables(path)
-    checker.implausible_values(book.tables, book.header_rows)
-    lap("data: python-calamine read + magnitude check")
+    book = read_tables(path, package)
+    lap("data: python-calamine read (error cells put back)")
     portfolio = Portfolio.from_tables(book.tables, header_rows=book.header_rows)
     lap("parse: tables -> household, validation")
     portfolio.decision()
@@ -195,11 +200,60 @@ def bench_many(folder: Path, clients: int) -> None:
           f"(p90 {walls[int(0.9 * len(walls))] * 1000:.0f} ms), median {statistics.median(cpus) * 1000:.0f} ms CPU")
 
 
+# The peak is VmHWM, this program's own high-water mark: ru_maxrss would carry over the
+# RSS of the (large) benchmark process that started the child, across fork and exec.
+_PEAK = ("import sys\n"
+         "from xlrebalance.check import check_workbook\n"
+         "if sys.argv[1] != '-':\n"
+         "    result = check_workbook(sys.argv[1])\n"
+         "    assert result.answers is not None or result.errors, result\n"
+         "status = open('/proc/self/status').read()\n"
+         "print(int(status.split('VmHWM:')[1].split()[0]) / 1024)\n")
+
+
+def peak_rss_mb(path: str) -> float:
+    """Peak resident MB of a fresh process that checks ``path`` ('-': only imports)."""
+    done = subprocess.run([sys.executable, "-c", _PEAK, path], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def with_stray_note(path: Path, sheet_name: str, out: Path) -> Path:
+    """A copy of ``path`` with a note typed in XFD1048576 of ``sheet_name``."""
+    from xlrebalance.workbook.package import open_package
+
+    package, _ = open_package(path)
+    part = package.sheet(sheet_name).part
+    note = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>note</t></is></c></row></sheetData>'
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info.filename, data.replace(b"</sheetData>", note) if info.filename == part else data)
+    return out
+
+
+def bench_memory(folder: Path, sizes: list[int], repeat: int) -> None:
+    base = statistics.median(peak_rss_mb("-") for _ in range(repeat))
+    print(f"[4] peak memory of one check (child process; the interpreter with the package loaded: {base:.0f} MB)")
+    print(f"    {'lots':>8} {'table cells':>12} {'peak MB':>8} {'check MB':>9} {'bytes/cell':>10} "
+          f"{'stray XFD1048576: peak MB':>26}")
+    for lots in sizes:
+        path = folder / f"memory_{lots}.xlsm"
+        build_workbook(path, tables=big_tables(lots))
+        cells = sum(len(rows) * max(map(len, rows)) for rows in read_tables(path).tables.values() if rows)
+        stray = with_stray_note(path, "Lots", folder / f"memory_{lots}_stray.xlsm")
+        peak = statistics.median(peak_rss_mb(str(path)) for _ in range(repeat))
+        stray_peak = statistics.median(peak_rss_mb(str(stray)) for _ in range(repeat))
+        print(f"    {lots:>8,} {cells:>12,} {peak:>8.0f} {peak - base:>9.0f} {(peak - base) * 2**20 / cells:>10,.0f} "
+              f"{stray_peak:>26.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lots", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory-sizes", default="1000,10000,100000",
+                        help="lot counts whose check's peak memory is measured (comma-separated; '' skips)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench_check-"))
     try:
@@ -207,6 +261,9 @@ def main() -> None:
         bench_readers(path, args.repeat)
         if args.clients > 0:
             bench_many(folder, args.clients)
+        sizes = [int(n) for n in args.memory_sizes.split(",") if n.strip()]
+        if sizes:
+            bench_memory(folder, sizes, args.repeat)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -45,11 +45,14 @@ def stray_note(cell: str, row: int):
 
 def run_measured(code: str, *args: str, limit_gb: int = 8) -> tuple[int, dict, str]:
     """Run ``code`` in a child Python (address space capped, so a runaway allocation fails
-    fast); it prints a JSON line {"rc", "rss_mb"} last.  Returns (exit, that dict, output)."""
+    fast); it prints a JSON line {"rc", "rss_mb"} last: its peak resident memory (VmHWM: the
+    child's own, where ru_maxrss would carry over this test process's across fork and exec).
+    Returns (exit, that dict, output)."""
     script = ("import json, resource, sys\n"
               f"resource.setrlimit(resource.RLIMIT_AS, ({limit_gb} << 30, {limit_gb} << 30))\n"
               f"{code}\n"
-              "print(json.dumps({'rc': rc, 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
+              "peak = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024\n"
+              "print(json.dumps({'rc': rc, 'rss_mb': peak}))\n")
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120,
                           env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"})
     lines = done.stdout.strip().splitlines()
