@@ -144,3 +144,13 @@ def test_micropip_keeps_an_installed_requirement_and_refuses_one_out_of_range():
     assert out["out_of_range"].startswith("ValueError: Requested 'xlwings>=99', but xlwings==0.37.8 is already "
                                           "installed")
     assert out["xlwings_still"] == "0.37.8"
+
+
+def test_main_py_imports_nothing_pyodide_lacks(wheel):
+    """main.py's imports from xlrebalance load only Pyodide's standard library, pandas (which
+    Pyodide ships) and xlrebalance itself; xlwings comes from the Lite add-in."""
+    out = run_in_pyodide(require_pyodide(node=True), "lite_refresh_probe.py", "lite_imports()", wheel)
+    assert out["outside"] == []
+    assert "xlrebalance.excel.answers" in out["xlrebalance"] and "xlrebalance.lite.quotes" in out["xlrebalance"]
+    assert not any(m.startswith(("xlrebalance.workbook.reader", "xlrebalance.prices.yahoo", "xlrebalance.excel.udfs"))
+                   for m in out["xlrebalance"])

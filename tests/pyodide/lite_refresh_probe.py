@@ -145,3 +145,23 @@ async def refresh_answers() -> str:
     return json.dumps({"summary": result.summary() if result else None, "rows": [[plain(v) for v in r] for r in rows],
                        "status": status, "formulas": next(s for s in book.sheets if s.name == "Dashboard").formulas,
                        "calculations": book.app.calculations}, sort_keys=True)
+
+
+def lite_imports() -> str:
+    """What importing main.py's two xlrebalance modules loads, pandas standing in as an empty
+    module (Pyodide ships it, but this offline Pyodide does not carry it): every other module
+    they need must be in Pyodide's standard library, Pyodide's own or xlrebalance itself."""
+    import sys
+    import types
+
+    if "pandas" not in sys.modules:
+        stand_in = types.ModuleType("pandas")
+        stand_in.DataFrame = type("DataFrame", (), {})
+        sys.modules["pandas"] = stand_in
+    import xlrebalance.excel.answers  # noqa: F401
+    import xlrebalance.lite.script  # noqa: F401
+
+    own = {"xlrebalance", "pandas", "pyodide", "pyodide_js", "js"}
+    loaded = {name.split(".")[0] for name, module in sys.modules.items() if module is not None}
+    outside = sorted(n for n in loaded if n not in sys.stdlib_module_names and n not in own and not n.startswith("_"))
+    return json.dumps({"outside": outside, "xlrebalance": sorted(n for n in sys.modules if n.startswith("xlrebalance."))})
