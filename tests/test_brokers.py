@@ -27,13 +27,14 @@ def test_numbers_as_brokers_write_them(text, value):
     assert parse_amount(text) == pytest.approx(value) if value is not None else parse_amount(text) is None
 
 
-@pytest.mark.parametrize("text", ["abc", "$1.2.3", "12..5", "++5"])
+@pytest.mark.parametrize("text", ["abc", "$1.2.3", "12..5", "++5", "inf", "-Infinity", "1_000"])
 def test_a_non_number_is_refused(text):
     with pytest.raises(ValueError, match="not a number"):
         parse_amount(text)
 
 
-@pytest.mark.parametrize("text", ["01/15/2024", "2024-01-15", "2024/01/15", "20240115", "20240115;093000"])
+@pytest.mark.parametrize("text", ["01/15/2024", "1/15/2024", "2024-01-15", "2024/01/15", "20240115",
+                                  "20240115;093000", "01/15/24", "Jan 15, 2024"])
 def test_dates_as_brokers_write_them(text):
     assert parse_date(text) == date(2024, 1, 15)
 

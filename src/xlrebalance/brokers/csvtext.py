@@ -79,6 +79,7 @@ class Table:
 
     def __post_init__(self) -> None:
         self._index: dict[str, int] = {}
+        self._found: dict[tuple[str, ...], Optional[int]] = {}
         for i, name in enumerate(self.header):
             self._index.setdefault(header_key(name), i)
 
@@ -91,13 +92,19 @@ class Table:
                 return self.header[self._index[header_key(name)]]
         return names[0]
 
+    def _position(self, names: tuple[str, ...]) -> Optional[int]:
+        """The first of ``names`` the header has; asked once per cell, so remembered."""
+        if names not in self._found:
+            self._found[names] = next((self._index[header_key(n)] for n in names if header_key(n) in self._index),
+                                      None)
+        return self._found[names]
+
     def text(self, row: Row, *names: str) -> str:
-        for name in names:
-            at = self._index.get(header_key(name))
-            if at is not None:
-                cells = row[1]
-                return cells[at] if at < len(cells) else ""
-        return ""
+        at = self._position(names)
+        if at is None:
+            return ""
+        cells = row[1]
+        return cells[at] if at < len(cells) else ""
 
     def amount(self, row: Row, *names: str) -> Optional[float]:
         raw = self.text(row, *names)

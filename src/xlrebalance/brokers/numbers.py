@@ -6,6 +6,7 @@ blank -> None (the broker has no value).  Anything else is a ``ValueError`` nami
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from typing import Optional
@@ -13,6 +14,8 @@ from typing import Optional
 #: Cells a broker writes for "no value".
 NO_VALUE = frozenset({"", "--", "-", "n/a", "na", "none", "null", "nan"})
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_US_DATE = re.compile(r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})$")
+_ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
 _DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%y", "%Y%m%d", "%m-%d-%Y", "%d-%b-%Y", "%b %d, %Y")
 
 
@@ -27,6 +30,14 @@ def parse_amount(text: object) -> Optional[float]:
     if is_no_value(text):
         return None
     raw = str(text).strip()
+    try:
+        value = float(raw)        # a plain number: most cells of a large file
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(value) or "_" in raw:
+            raise ValueError(f"{raw!r} is not a number")
+        return value
     body = raw.replace(",", "").replace("$", "").replace(" ", "").replace("\u2212", "-")
     negative = False
     if body.startswith("(") and body.endswith(")"):
@@ -53,6 +64,13 @@ def parse_date(text: object) -> Optional[date]:
     if is_no_value(text):
         return None
     raw = str(text).strip()
+    quick = _US_DATE.match(raw) or _ISO_DATE.match(raw)     # the two common forms, without strptime
+    if quick:
+        parts = quick.groupdict()
+        try:
+            return date(int(parts["y"]), int(parts["m"]), int(parts["d"]))
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a date (use MM/DD/YYYY or YYYY-MM-DD)") from None
     head = raw.split(";")[0].split("T")[0].split(" ")[0] if not raw[:3].isalpha() else raw
     for fmt in _DATE_FORMATS:
         try:

@@ -19,6 +19,7 @@ class EditableTable:
         for name in columns:               # the columns we write: added at the right if missing
             if normalize_header(name) not in self._keys():
                 self.header.append(name)
+        self._at: dict[str, int] = {}
         width = len(self.header)
         for row in self.rows:
             if len(row) < width:
@@ -28,7 +29,12 @@ class EditableTable:
         return [normalize_header(h) if h is not None else "" for h in self.header]
 
     def index(self, name: str) -> int:
-        return self._keys().index(normalize_header(name))
+        """The column's position; asked once per cell, so remembered per name (the header
+        does not change after ``__init__``)."""
+        at = self._at.get(name)
+        if at is None:
+            at = self._at[name] = self._keys().index(normalize_header(name))
+        return at
 
     def get(self, row: Sequence[Any], name: str) -> Any:
         """The cell's value (a typed formula's last computed value)."""
