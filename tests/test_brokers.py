@@ -82,6 +82,14 @@ def test_schwab_positions_older_header():
     assert parsed.as_of == date(2026, 1, 15)
 
 
+def test_schwab_all_accounts_positions_one_block_per_account():
+    parsed = read_broker_file(FIXTURES / "schwab_positions_all_accounts.csv")
+    assert parsed.format == "Schwab positions" and parsed.names_account
+    assert shares_of(parsed) == {("Individual (...321)", "VTI"): 60, ("Roth IRA (...654)", "SCHH"): 150}
+    assert {c.account.label: c.amount for c in parsed.cash} == {"Individual (...321)": 2569.44,
+                                                                "Roth IRA (...654)": 350.0}
+
+
 def test_schwab_lot_details_ticker_and_account_from_the_title_total_row_checked():
     parsed = read_broker_file(FIXTURES / "schwab_lot_details_VTI.csv")
     assert parsed.format == "Schwab lot details" and not parsed.positions_complete

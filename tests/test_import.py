@@ -11,7 +11,9 @@ import pytest
 import xlrebalance as xr
 from xlrebalance.cli import main
 from xlrebalance.errors import InputError
-from xlrebalance.lifecycle.importing import AVERAGE_NOTE
+from xlrebalance.brokers import read_broker_file
+from xlrebalance.lifecycle.import_files import write_import
+from xlrebalance.lifecycle.importing import AVERAGE_NOTE, merge
 from xlrebalance.sample import sample_tables
 from xlrebalance.workbook.builder import build_workbook
 from xlrebalance.workbook.reader import read_tables
@@ -235,3 +237,55 @@ def test_sale_from_an_average_cost_lot_says_so_in_its_reason():
     assert (f"({from_average:g} sh come from a lot whose basis is an average cost from a positions file"
             in sells["VTI"]["Reason"]), sells["VTI"]["Reason"]
     assert "average cost" not in sells["VOO"]["Reason"]
+
+
+# ---------------------------------------------------------------------------------------
+# The merge itself is pure: tables and parsed files in, tables out.
+
+def small_book(**accounts) -> dict:
+    tables = household_tables()
+    tables["Accounts"] = [["Account", "Type", "Owner", "Cash", "Cash flow", "Number"]] + [
+        [name, kind, "", 0.0, 0.0, None] for name, kind in accounts.items()]
+    tables["Holdings"] = [["Account", "Ticker", "Shares"]]
+    tables["Lots"] = [["Account", "Ticker", "Lot ID", "Acquired", "Shares", "Cost basis"]]
+    return tables
+
+
+def test_a_taxable_position_without_cost_basis_is_left_with_unknown_basis_and_a_warning():
+    parsed = read_broker_file(FIXTURES / "ofx_investment.qfx")
+    result = merge(small_book(Brokerage="Taxable"), [parsed], account="Brokerage", today=TODAY)
+    assert holdings(result.tables, "Brokerage") == {"VTI": 40, "BND": 100.5}
+    assert lots(result.tables, "Brokerage") == []
+    assert {i.ticker for i in result.report.issues if i.code == "no_cost_basis"} == {"VTI", "BND"}
+    assert all(not i.is_error for i in result.report.issues if i.code == "no_cost_basis")
+
+
+def test_two_files_with_the_positions_of_one_account_are_refused():
+    both = [read_broker_file(FIXTURES / "fidelity_positions.csv"),
+            read_broker_file(FIXTURES / "fidelity_positions_lowercase_extra_columns.csv")]
+    with pytest.raises(InputError, match="both give the positions of Joint Taxable"):
+        merge(household_tables(), both, today=TODAY)
+
+
+def test_an_as_of_date_before_the_files_is_flagged():
+    tables = household_tables()
+    tables["Settings"] = [r if r[0] != "As of date" else ["As of date", date(2026, 11, 20)] for r in tables["Settings"]]
+    result = merge(tables, [read_broker_file(FIXTURES / "fidelity_positions.csv")], today=TODAY)
+    (issue,) = [i for i in result.report.issues if i.code == "as_of_before_import"]
+    assert "2026-11-20" in issue.message and "2026-12-01" in issue.message
+
+
+def test_extra_columns_and_other_rows_of_book_are_carried(tmp_path):
+    tables = household_tables()
+    tables["Holdings"] = [tables["Holdings"][0] + ["My note"]] + [
+        r + [f"note {r[1]}"] for r in tables["Holdings"][1:]]
+    book = tmp_path / "noted.xlsm"
+    build_workbook(book, tables=tables)
+    result = xr.import_files([FIXTURES / "fidelity_positions.csv"], book, today=TODAY)
+    notes = {(r["account"], r["ticker"]): r["my note"] for r in rows(result.tables, "Holdings")}
+    assert notes[("Joint Taxable", "VEA")] == "note VEA"          # updated in place: its note stays
+    assert notes[("Alex IRA", "BND")] == "note BND"               # another account: untouched
+    assert notes[("Joint Taxable", "SCHD")] is None               # new row
+    new = tmp_path / "noted_new.xlsm"
+    write_import(result, book, new)
+    assert "My note" in read_tables(new).tables["Holdings"][0]

@@ -83,19 +83,18 @@ def parse_positions(path: Path, rows: Sequence[Row], header_at: int) -> BrokerFi
         "account").lower() else AccountRef()
     positions, cash, notes = [], [], []
     account, table = default, None
-    for index, row in enumerate(rows):
+    for row in rows:
         line, cells = row
-        if index < header_at or is_blank(cells):
+        if is_blank(cells) or _title(cells) is not None:
             continue
         if detect_positions([row]) == 0:
             table = Table(path, cells, [])
             continue
-        if table is None:
+        filled = [c for c in cells if c]
+        if len(filled) == 1 and not _is_total(filled[0]):
+            account, table = split_account(filled[0]), None      # the all-accounts file: a block per account
             continue
-        if len([c for c in cells if c]) == 1 and not _is_total(cells[0]):
-            account = split_account(cells[0]) if _title(cells) is None else split_account(
-                _title(cells).group("account"))
-            table = None
+        if table is None:
             continue
         symbol = table.text(row, "Symbol")
         key = symbol.strip().lower()

@@ -153,45 +153,23 @@ def _tie_out(incoming: Mapping[str, _Incoming], problems: list[Issue]) -> None:
 
 def _merge_account(name: str, came: _Incoming, account_type: str, holdings: EditableTable,
                    lots: EditableTable) -> tuple[AccountChange, list[Issue], dict]:
-    issues: list[Issue] = []
-    own_holdings = [r for r in holdings.data_rows() if holdings.text(r, "Account") == name]
+    """One account: its Holdings and Lots rows after the import, and what changed."""
     before = defaultdict(float)
-    for row in own_holdings:
-        before[holdings.text(row, "Ticker").upper()] += _number(holdings.get(row, "Shares"))
-    own_lots = [r for r in lots.data_rows() if lots.text(r, "Account") == name]
+    for row in holdings.data_rows():
+        if holdings.text(row, "Account") == name:
+            before[holdings.text(row, "Ticker").upper()] += _number(holdings.get(row, "Shares"))
     lots_by_ticker = defaultdict(list)
-    for row in own_lots:
-        lots_by_ticker[lots.text(row, "Ticker").upper()].append(row)
+    for row in lots.data_rows():
+        if lots.text(row, "Account") == name:
+            lots_by_ticker[lots.text(row, "Ticker").upper()].append(row)
     if came.positions_from is not None:
         after = {t: p.shares for t, (p, _) in came.positions.items() if p.shares > 0}
     else:
         after = dict(before)
-        after.update({t: sum(l.shares for l in recs) for t, recs in came.lots.items()})
-    replaced: set[str] = set(came.lots)     # tickers whose lots the files give
-    averaged: list[str] = []
-    new_lot_rows: list[list[Any]] = []
-    taxable = account_type.strip().lower() == "taxable"
-    for ticker, shares in after.items():
-        if ticker in came.lots or came.positions_from is None or ticker not in came.positions:
-            continue
-        existing = sum(_number(lots.get(r, "Shares")) for r in lots_by_ticker.get(ticker, ()))
-        if lots_by_ticker.get(ticker) and abs(existing - shares) <= TIE_TOL:
-            continue                          # the workbook's lots still describe the position
-        replaced.add(ticker)
-        position, source = came.positions[ticker]
-        if taxable and position.cost_basis is not None:
-            averaged.append(ticker)
-            new_lot_rows.append(lots.new_row(account=name, ticker=ticker, acquired=came.as_of, shares=shares,
-                                             cost_basis=round(position.cost_basis, 2), basis=AVERAGE_NOTE))
-            issues.append(Issue("average_cost_lot", f"{ticker} in {name}: {source.path.name} gives no lot details, "
-                                f"so its {shares:,.4g} shares are one lot at average cost dated {came.as_of} (short "
-                                "term until you import the lot details)", "Lots", None, None, Severity.WARNING,
-                                ticker=ticker, account=name))
-        elif taxable:
-            issues.append(Issue("no_cost_basis", f"{ticker} in {name}: {source.path.name} gives no cost basis and "
-                                "the workbook's lots do not add up to the shares held; the shares have unknown "
-                                "basis until you import the lot details (generic lots CSV)", "Lots", None, None,
-                                Severity.WARNING, ticker=ticker, account=name))
+        after.update({t: sum(lot.shares for lot in recs) for t, recs in came.lots.items()})
+    replaced, new_lot_rows, averaged, issues = _lots_for_positions(name, came, account_type, after,
+                                                                    lots_by_ticker, lots)
+    replaced |= set(came.lots)                                          # tickers whose lots the files give
     if came.positions_from is not None:
         replaced |= {t for t in lots_by_ticker if t not in after}      # closed positions
     for ticker, records in came.lots.items():
@@ -205,13 +183,46 @@ def _merge_account(name: str, came: _Incoming, account_type: str, holdings: Edit
     _assign_lot_ids(lots, name, new_lot_rows)
     lots.rows.extend(new_lot_rows)
     _replace_holdings(holdings, name, after)
-    tickers = sorted(set(before) | set(after))
-    shares = tuple(ShareChange(t, before.get(t, 0.0), after.get(t, 0.0)) for t in tickers
+    shares = tuple(ShareChange(t, before.get(t, 0.0), after.get(t, 0.0)) for t in sorted(set(before) | set(after))
                    if abs(before.get(t, 0.0) - after.get(t, 0.0)) > TIE_TOL)
-    change = AccountChange(name, shares, len(own_lots), len(own_lots) - len(closed) + len(new_lot_rows), None,
-                           None, tuple(closed), len(new_lot_rows), tuple(averaged))
+    lots_before = sum(len(rows) for rows in lots_by_ticker.values())
+    change = AccountChange(name, shares, lots_before, lots_before - len(closed) + len(new_lot_rows), None, None,
+                           tuple(closed), len(new_lot_rows), tuple(averaged))
     prices = {t: p.price for t, (p, _) in came.positions.items() if p.price is not None}
     return change, issues, {t: prices.get(t) for t in after}
+
+
+def _lots_for_positions(name: str, came: _Incoming, account_type: str, after: Mapping[str, float],
+                        lots_by_ticker: Mapping[str, list], lots: EditableTable):
+    """Positions the files give without lots: keep the workbook's lots when they tie out;
+    else, in a taxable account, one lot at average cost (its ``Basis`` says so).
+    Returns (tickers whose old lots go, new lot rows, tickers averaged, issues)."""
+    replaced, new_rows, averaged, issues = set(), [], [], []
+    taxable = account_type.strip().lower() == "taxable"
+    for ticker, shares in after.items():
+        if ticker in came.lots or ticker not in came.positions:
+            continue
+        existing = lots_by_ticker.get(ticker, ())
+        if existing and abs(sum(_number(lots.get(r, "Shares")) for r in existing) - shares) <= TIE_TOL:
+            continue                          # the workbook's lots still describe the position
+        replaced.add(ticker)
+        position, source = came.positions[ticker]
+        if not taxable:
+            continue                          # basis does not matter for tax there
+        if position.cost_basis is None:
+            issues.append(Issue("no_cost_basis", f"{ticker} in {name}: {source.path.name} gives no cost basis and "
+                                "the workbook has no lots adding up to the shares held; they have unknown basis "
+                                "until you import the lot details (generic lots CSV)", "Lots", None, None,
+                                Severity.WARNING, ticker=ticker, account=name))
+            continue
+        averaged.append(ticker)
+        new_rows.append(lots.new_row(account=name, ticker=ticker, acquired=came.as_of, shares=shares,
+                                     cost_basis=round(position.cost_basis, 2), basis=AVERAGE_NOTE))
+        issues.append(Issue("average_cost_lot", f"{ticker} in {name}: {source.path.name} gives no lot details, "
+                            f"so its {shares:,.4g} shares are one lot at average cost dated {came.as_of} (short "
+                            "term until you import the lot details)", "Lots", None, None, Severity.WARNING,
+                            ticker=ticker, account=name))
+    return replaced, new_rows, averaged, issues
 
 
 def _replace_holdings(holdings: EditableTable, name: str, after: Mapping[str, float]) -> None:
