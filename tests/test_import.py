@@ -289,3 +289,20 @@ def test_extra_columns_and_other_rows_of_book_are_carried(tmp_path):
     new = tmp_path / "noted_new.xlsm"
     write_import(result, book, new)
     assert "My note" in read_tables(new).tables["Holdings"][0]
+
+
+def test_one_ticker_on_two_rows_adds_up_and_a_short_position_is_refused(tmp_path):
+    text = (FIXTURES / "fidelity_positions_lowercase_extra_columns.csv").read_text()
+    margin = ('Z12345678,JOINT WROS,VTI,VANGUARD TOTAL STK MKT ETF,20,$250.10,+$1.20,"$5,002.00",+$24.00,+0.48%,'
+              '"+$1,002.00",+25.05%,3.00%,"$4,000.00",$200.00,Margin,,,,,')
+    lines = text.splitlines()
+    (tmp_path / "cash_and_margin.csv").write_text("\n".join(lines[:3] + [margin] + lines[3:]) + "\n")
+    tables = household_tables()
+    result = merge(tables, [read_broker_file(tmp_path / "cash_and_margin.csv")], today=TODAY)
+    assert holdings(result.tables, "Joint Taxable")["VTI"] == 720
+    (vti,) = lots(result.tables, "Joint Taxable", "VTI")        # 720 no longer ties out with 700 in lots
+    assert vti["cost basis"] == 152000.0 + 4000.0 and vti["basis"] == AVERAGE_NOTE
+    short = margin.replace(",20,", ",-20,")
+    (tmp_path / "short.csv").write_text("\n".join(lines[:3] + [short.replace("VTI", "QQQ")]) + "\n")
+    with pytest.raises(InputError, match="short position"):
+        merge(tables, [read_broker_file(tmp_path / "short.csv")], today=TODAY)

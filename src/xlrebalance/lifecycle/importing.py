@@ -15,7 +15,7 @@ them); tickers new to Prices get the file's price.  Other accounts are untouched
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Mapping, Optional, Sequence
 
@@ -101,10 +101,13 @@ def _collect(files: Sequence[BrokerFile], mapping, problems: list[Issue], today:
                                       position.line, account=name))
                 continue
             came.positions_from, came.as_of = parsed, parsed.as_of or today
-            if position.ticker in came.positions:
-                problems.append(Issue("duplicate_position", f"{position.ticker} appears twice for {name} "
-                                      f"(lines {came.positions[position.ticker][0].line} and {position.line})",
+            if position.shares < 0:
+                problems.append(Issue("short_position", f"{position.ticker} in {name} is a short position "
+                                      f"({position.shares:g} shares); short positions cannot be imported",
                                       parsed.path.name, position.line, ticker=position.ticker, account=name))
+                continue
+            if position.ticker in came.positions:       # e.g. Fidelity's Cash and Margin rows of one ticker
+                position = _added(came.positions[position.ticker][0], position)
             came.positions[position.ticker] = (position, parsed)
         for lot in parsed.lots:
             name = mapping.get((index, lot.account))
@@ -116,6 +119,11 @@ def _collect(files: Sequence[BrokerFile], mapping, problems: list[Issue], today:
                 problems.append(Issue("two_lot_files", f"{parsed.path.name} and {first.path.name} both give the "
                                       f"lots of {lot.ticker} in {name}: import one of them", parsed.path.name,
                                       lot.line, ticker=lot.ticker, account=name))
+                continue
+            if lot.shares <= 0 or lot.cost_basis < 0:
+                problems.append(Issue("bad_lot", f"a {lot.ticker} lot of {name} has {lot.shares:g} shares and "
+                                      f"${lot.cost_basis:,.2f} basis; a lot needs shares above 0 and a basis of 0 "
+                                      "or more", parsed.path.name, lot.line, ticker=lot.ticker, account=name))
                 continue
             came.lots[lot.ticker].append(lot)
         for cash in parsed.cash:
@@ -131,6 +139,12 @@ def _collect(files: Sequence[BrokerFile], mapping, problems: list[Issue], today:
             came.cash_from = parsed
             seen_cash.add(name)
     return incoming
+
+
+def _added(first: Position, second: Position) -> Position:
+    """One ticker on two rows of one account (cash and margin): shares and basis added."""
+    basis = None if first.cost_basis is None or second.cost_basis is None else first.cost_basis + second.cost_basis
+    return replace(first, shares=first.shares + second.shares, cost_basis=basis, price=first.price or second.price)
 
 
 def _tie_out(incoming: Mapping[str, _Incoming], problems: list[Issue]) -> None:
