@@ -52,7 +52,7 @@ def read_broker_file(path: str | Path) -> BrokerFile:
         if detect(head):
             return parse(path)
     if head.lstrip().startswith("<"):
-        raise _unknown(path, "an XML file that is neither a Flex Query nor an OFX statement", [])
+        raise _unknown(path, "unknown layout: an XML file that is neither a Flex Query nor an OFX statement", [])
     try:
         rows = read_rows(text)
     except BrokerFileError as exc:
@@ -62,7 +62,7 @@ def read_broker_file(path: str | Path) -> BrokerFile:
         if at is not None:
             return fmt.parse(path, rows, at)
     first = next((cells for _, cells in rows if not is_blank(cells)), [])
-    raise _unknown(path, "an unknown layout", first)
+    raise _unknown(path, "unknown layout: no broker format known here has these columns", first)
 
 
 def _unknown(path: Path, what: str, headers: Sequence[str]) -> BrokerFileError:
