@@ -1,5 +1,5 @@
 """The Excel gates on every generated variant (empty, sample, regenerated with
-``new --from``, large): the OOXML schema and semantic validation of ``openxml-audit`` and the
+``new --from``, large, and the xlwings Lite workbook of ``new --lite``): the OOXML schema and semantic validation of ``openxml-audit`` and the
 checker of known Excel repair triggers (``workbook/repair.py``) find nothing.
 
 Each check is proven to bite: a mutation test corrupts a generated workbook in one way and
@@ -36,10 +36,10 @@ def variants(tmp_path_factory) -> dict[str, Path]:
 def test_every_variant_is_built(variants):
     """The regenerated variant is there: `new --from` exists in this version."""
     assert regenerate() is not None
-    assert set(variants) == {"empty", "sample", "large", "regenerated"}
+    assert set(variants) == {"empty", "sample", "large", "regenerated", "lite"}
 
 
-@pytest.mark.parametrize("which", ["empty", "sample", "regenerated", "large"])
+@pytest.mark.parametrize("which", ["empty", "sample", "regenerated", "large", "lite"])
 def test_the_gates_find_nothing(variants, which):
     assert gate(variants[which]) == []
 

@@ -1,5 +1,5 @@
 """The generated workbook's variants every Excel gate runs on: empty, sample, regenerated
-(``new --from``, when the command exists) and large."""
+(``new --from``, when the command exists), large, and the xlwings Lite one (``new --lite``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -75,4 +75,10 @@ def build_variants(folder: Path) -> dict[str, Path]:
     run = regenerate()
     if run is not None:
         out["regenerated"] = run(out["sample"], folder / "regenerated_book.xlsm")
+    try:
+        from xlrebalance.lite.template import build_lite
+    except ImportError:  # a version without `new --lite`
+        return out
+    build_lite(folder / "lite_book.xlsx", sample=True)
+    out["lite"] = folder / "lite_book.xlsx"
     return out
