@@ -26,6 +26,7 @@ FIELDS = {
     "Filing status": "filing_status", "Taxable income": "taxable_income",
     "Limit collar": "limit_collar",
     "Price timeout seconds": "price_timeout_seconds",
+    "Policy changing": "policy_changing", "IPS last changed": "ips_last_changed",
 }
 _CHOICE_TYPES = {
     "review_cadence": model.Cadence, "trigger": model.Trigger, "band_rule": model.BandRule,

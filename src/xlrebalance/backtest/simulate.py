@@ -289,7 +289,8 @@ def simulate(household: Household, series: ReturnSeries, policy: Policy, *,
     ticker_of = {t.asset_class: ticker_for(t, household) for t in targets}
     state = _State(household, classes, targets, ticker_of)
     settings = replace(household.settings, trigger=policy.trigger or Trigger.THRESHOLD,
-                       review_cadence=policy.cadence, rebalance_to=policy.rebalance_to)
+                       review_cadence=policy.cadence, rebalance_to=policy.rebalance_to,
+                       policy_changing=False, next_ips_review=None)   # the replay tests the bands, not today's hold
     flows_only = replace(settings, trigger=Trigger.THRESHOLD, band_rule=BandRule.ABSOLUTE, absolute_band=10.0,
                          relative_band=10.0, spec_id_lots=())
     flow_account = next((a.name for a in household.accounts if not a.type.tax_advantaged),

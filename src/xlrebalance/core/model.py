@@ -251,6 +251,8 @@ class Settings:
     taxable_income: Optional[float] = None  # $ ordinary taxable income this year; None = flat rates
     limit_collar: float = 0.005     # fraction: orders' limit price this far from the last price
     price_timeout_seconds: float = 20.0     # seconds a whole price refresh may take
+    policy_changing: bool = False   # TRUE: rebalancing trades are held until the targets are updated
+    ips_last_changed: Optional[date] = None     # when Targets (targets, bands) last changed
 
 
 @dataclass(frozen=True)

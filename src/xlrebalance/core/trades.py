@@ -33,7 +33,7 @@ rounded to cents in one place, ``to_trade``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Optional, Sequence
 
@@ -42,22 +42,23 @@ from .cashflow import ClassPlan, ClassState, class_plan, raise_withdrawal, water
 from .drift import DriftReport, DriftRow, drift_report
 from .heap import collector_paused
 from .keep_open import HarvestGuard
-from .lots import describe_lots
-from .model import MONEY_TOL, Household, TaxableSells, Trigger
+from .lots import describe_lots, format_shares
+from .model import MONEY_TOL, SHARE_TOL, Household, TaxableSells, Trigger
 from .placement import ROUNDING, location_preference, place_buys
 from .plan_tax import harvest_guard, plan_cost, tax_view
 from .plan_wash import WASH_SALE, Washed, plan_washes
-from .reasons import buy_reason, hold_reason, money, sell_reason, standing
+from .reasons import buy_reason, hold_reason, money, sell_reason, standing, where
 from .selling import WASH_RISK, Order, apply, sell_sheltered, sell_taxable
 from .tax import TaxProfile, estimate_tax, gain_budget_left, round_money, tax_profile
 from .trade_rows import Trade, TradePlan
-from .triggers import decide, review_status
+from .triggers import HOLD_RULE, POLICY_HOLD, decide, review_status
 
 if TYPE_CHECKING:
     from .realized import TaxLedger
 
 BELOW_MINIMUM = "BELOW MINIMUM"
 TAX_COST = "TAX COST > BENEFIT"
+POLICY_CHANGING = "POLICY CHANGING"
 
 
 @dataclass
@@ -111,18 +112,67 @@ def trade_list(household: Household, *, realized: Optional[tuple[float, float]] 
     """
     with collector_paused():    # a large household's plan builds tens of thousands of lot values
         view = tax_view(household, ledger)
-        plan, paired = _trade_list(household, realized, view)
-        if paired:      # its own buys wash some of its loss sales: try selling other lots of those groups
-            other, _ = _trade_list(household, realized, view, defer=paired)
-            if plan_cost(other, household) < plan_cost(plan, household):
-                return other
-        return plan
+        if household.settings.policy_changing:
+            return _held_for_policy(household, realized, view)
+        return _best_plan(household, realized, view)   # its own buys may wash its loss sales: see _best_plan
+
+
+def _best_plan(household: Household, realized: Optional[tuple[float, float]], view: tuple,
+               flows_only: bool = False) -> TradePlan:
+    plan, paired = _trade_list(household, realized, view, flows_only=flows_only)
+    if paired:
+        other, _ = _trade_list(household, realized, view, defer=paired, flows_only=flows_only)
+        if plan_cost(other, household) < plan_cost(plan, household):
+            return other
+    return plan
+
+
+def _held_for_policy(household: Household, realized: Optional[tuple[float, float]], view: tuple) -> TradePlan:
+    """``Policy changing`` is TRUE: only the cash flows are traded (deposits invested,
+    withdrawals raised); every trade the full plan would add is a HOLD row quoting the rule."""
+    flows = _best_plan(household, realized, view, flows_only=True)
+    full = _best_plan(replace(household, settings=replace(household.settings, policy_changing=False)),
+                      realized, view)
+    made = {(t.account, t.ticker, t.action): t for t in flows.trades}
+    held = []
+    for trade in full.trades:
+        extra = held_part(trade, made.get((trade.account, trade.ticker, trade.action)))
+        if extra is not None:
+            held.append(extra)
+    notes = [n for n in flows.notes]
+    notes.insert(0, f"{POLICY_HOLD} Every rebalancing trade is held (HOLD rows); deposits are still "
+                    "invested and withdrawals still raised. Set Policy changing to FALSE once Targets are updated.")
+    return replace(flows, held=tuple(held) + flows.held, notes=tuple(notes))
+
+
+def held_part(trade: Trade, made: Optional[Trade]) -> Optional[Trade]:
+    """The part of the full plan's ``trade`` that the cash-flow plan's ``made`` (same account,
+    ticker and side) does not make, as a HOLD row; None when nothing is left."""
+    shares = trade.shares - (made.shares if made is not None else 0.0)
+    if shares <= SHARE_TOL:
+        return None
+    if made is None:
+        lots, st, lt, tax, lot_shares = trade.lots, trade.st_gain, trade.lt_gain, trade.est_tax, trade.lot_shares
+    else:   # the lots the full plan sells beyond the cash-flow plan's, gains as the difference
+        used = dict(made.lot_shares)
+        lot_shares = tuple((lot, n - used.get(lot, 0.0)) for lot, n in trade.lot_shares
+                           if n - used.get(lot, 0.0) > SHARE_TOL)
+        lots = ", ".join(f"{lot} ({format_shares(n)} sh)" for lot, n in lot_shares)
+        st, lt = round_money(trade.st_gain - made.st_gain), round_money(trade.lt_gain - made.lt_gain)
+        tax = round_money(trade.est_tax - made.est_tax)
+    amount = round_money(shares * trade.price)
+    verb = "sell" if trade.action == "SELL" else "buy"
+    reason = (f"Not traded: would {verb} {format_shares(shares)} sh of {trade.ticker} in {where(trade.account)} "
+              f"({money(amount)}) to rebalance, but Policy changing is TRUE: \u201c{HOLD_RULE}\u201d.")
+    return Trade(trade.account, trade.ticker, "HOLD", shares, trade.price, amount, lots, st, lt, tax,
+                 (POLICY_CHANGING,), reason, lot_shares)
 
 
 def _trade_list(household: Household, realized: Optional[tuple[float, float]], view: tuple,
-                defer: frozenset = frozenset()) -> tuple[TradePlan, frozenset]:
+                defer: frozenset = frozenset(), flows_only: bool = False) -> tuple[TradePlan, frozenset]:
     """The plan, and the wash groups whose loss sales its own buys wash.  ``defer``: groups
-    whose loss lots are sold last (as lots a purchase in the window washes)."""
+    whose loss lots are sold last (as lots a purchase in the window washes).  ``flows_only``:
+    the cash flows alone, no rebalancing (``Policy changing``)."""
     report = drift_report(household)
     lots, year_st, year_lt, outside = view
     book = build_book(household, report, lots)
@@ -139,6 +189,8 @@ def _trade_list(household: Household, realized: Optional[tuple[float, float]], v
     settings = household.settings
     calendar = settings.trigger is Trigger.CALENDAR and review_status(settings).due
     plan = class_plan(states, dict(work.ledger.values), deposit, settings.rebalance_to, everything=calendar)
+    if flows_only:
+        plan, calendar = ClassPlan(plan.flows, {}, ()), False
     if calendar and plan.breached:
         work.notes.append("A calendar review is due (Trigger = Calendar): every class is traded back to its target.")
     _rebalance_sells(work, plan)

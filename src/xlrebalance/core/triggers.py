@@ -79,7 +79,27 @@ def decide(household: Household, report: Optional[DriftReport] = None) -> Decisi
             reason = f"{breached}, but the {when} (Hybrid trigger: act at the review)."
         else:
             reason = f"{inside[0].upper()}{inside[1:]}; {when}."
-    return Decision(needed, reason + _rescaled_note(report), review, report)
+    reason += _rescaled_note(report)
+    if settings.policy_changing:
+        bands = "it would be due" if needed else "it would not be due"
+        needed = False
+        reason = f"{POLICY_HOLD} Without the hold {bands}: {reason}"
+    reminder = ips_review_reminder(settings)
+    return Decision(needed, f"{reason} {reminder}" if reminder else reason, review, report)
+
+
+#: The seed IPS's rule for a household whose circumstances are changing.
+HOLD_RULE = "when client circumstances are changing, hold off on rebalancing until you've updated the allocation targets"
+#: What NEEDS_REBALANCE and the trade list say while ``Policy changing`` is TRUE.
+POLICY_HOLD = f"Policy changing is TRUE, so no rebalance now: \u201c{HOLD_RULE}\u201d."
+
+
+def ips_review_reminder(settings: Settings) -> str:
+    """The reminder once ``Next IPS review`` has come ('' before it, or when it is blank)."""
+    due = settings.next_ips_review
+    if due is None or settings.as_of < due:
+        return ""
+    return f"Your IPS review was due on {due:%Y-%m-%d}: reread targets and bands before trading."
 
 
 def _rescaled_note(report: DriftReport) -> str:
