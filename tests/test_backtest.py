@@ -302,3 +302,25 @@ def test_the_sample_workbook_backtests_headless(tmp_path):
     frame = portfolio.backtest_table()
     assert len(frame) == len(POLICIES)
     assert "synthetic" in str(frame.attrs["issues"][0])
+
+
+def test_monthly_history_is_fetched_once_then_read_from_the_cache(tmp_path):
+    from xlrebalance.prices.cache import CachedHistory
+    from xlrebalance.prices.replay import ReplaySession
+    from xlrebalance.prices.yahoo import YahooSource
+
+    session = ReplaySession(FIXTURES / "yahoo_monthly")
+    source = CachedHistory(YahooSource(session, threads=False), folder=tmp_path)
+    first, failed = source.monthly_history(["VTI", "BND", "NOPE"], years=3)
+    asked = len(session.chart_requests())
+    again, failed_again = source.monthly_history(["VTI", "BND", "NOPE"], years=3)
+    assert again == first and set(failed) == set(failed_again) == {"NOPE"}
+    assert set(session.chart_requests()[asked:]) == {"NOPE"}     # only the failure is asked again (yfinance may retry it)
+    source.monthly_history(["VTI"], years=5)                    # another span: asked again
+    assert session.chart_requests()[-1] == "VTI"
+
+
+def test_demo_shows_the_backtest_labelled_synthetic(capsys):
+    main(["demo"])
+    out = capsys.readouterr().out
+    assert "Backtest of the policies" in out and "synthetic returns (made up, not history)" in out

@@ -32,6 +32,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = CheckResult("sample household", tuple(portfolio.issues) + tuple(engine_issues), answers)
     print("Sample household (joint taxable, IRA, Roth IRA, 401k); prices are sample values, no network used.")
     print(result_text(result))
+    backtest = portfolio.backtest_table()      # the sample's Returns table: synthetic, and said so
+    print(f"\nBacktest of the policies (xlrebalance backtest): {backtest.attrs['summary']}")
     return result.exit_code()
 
 

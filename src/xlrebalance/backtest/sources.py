@@ -64,11 +64,12 @@ def returns_from_closes(household: Household, closes: Mapping[str, Sequence[tupl
 def returns_from_history(household: Household, years: Optional[float], source: Any = None
                          ) -> tuple[Optional[ReturnSeries], list[Issue]]:
     """Each class's Buy ticker's monthly history, fetched once through the price layer
-    (``source``: an object with ``monthly_history``, default Yahoo)."""
+    (``source``: an object with ``monthly_history``, default Yahoo through a one-day cache)."""
     if source is None:
+        from ..prices.cache import CachedHistory
         from ..prices.yahoo import YahooSource
 
-        source = YahooSource()
+        source = CachedHistory(YahooSource())
     _, targets = policy_targets(household)
     tickers = [ticker_for(t, household) for t in targets]
     history, failures = source.monthly_history(tickers, years=int(years) + 1 if years else None)

@@ -101,16 +101,20 @@ class QuoteCache:
         return entries
 
     def _write(self, payload: dict) -> None:
-        path = self.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".quotes-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=0, sort_keys=True)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _write_json(self.path, payload)
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    """Replace ``path`` with ``payload`` atomically (a temporary file, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=0, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _entry_to_json(fetched_at: datetime, quote: Quote) -> dict:
@@ -182,3 +186,62 @@ class CachedSource:
 def cached(source: PriceSource, *, ttl: timedelta = DEFAULT_TTL, folder: Optional[Path] = None) -> CachedSource:
     """``source`` behind the on-disk cache (folder from the environment unless given)."""
     return CachedSource(source, QuoteCache(source.name, folder=folder, ttl=ttl))
+
+
+#: Monthly history changes once a month: a day's reuse saves every rerun of a backtest.
+HISTORY_TTL = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CachedHistory:
+    """``monthly_history`` of ``source`` through a one-file-per-source cache on disk: a
+    ticker fetched within ``ttl`` for the same span of years is not asked again; failures
+    are never cached."""
+
+    source: object
+    folder: Optional[Path] = None
+    ttl: timedelta = HISTORY_TTL
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self.source, "name", "source"))
+
+    @property
+    def path(self) -> Path:
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.name) or "source"
+        return (self.folder or default_cache_dir()) / f"history-{safe}.json"
+
+    def monthly_history(self, tickers: Iterable[str], *, years: Optional[int] = None,
+                        now: Optional[datetime] = None) -> tuple[dict[str, list[tuple[datetime, float]]], dict]:
+        now = now or _utcnow()
+        wanted = unique_tickers(tickers)
+        stored = self._load()
+        history = {}
+        for ticker in wanted:
+            item = stored.get(ticker)
+            if item and item["years"] == years and now - datetime.fromisoformat(item["fetched_at"]) < self.ttl:
+                history[ticker] = [(datetime.fromisoformat(d), float(p)) for d, p in item["points"]]
+        missing = [t for t in wanted if t not in history]
+        failures: dict = {}
+        if missing:
+            fetched, failures = self.source.monthly_history(missing, years=years)
+            history.update(fetched)
+            stored.update({t: {"fetched_at": now.isoformat(), "years": years,
+                               "points": [[d.isoformat(), p] for d, p in points]} for t, points in fetched.items()})
+            try:
+                self._write(stored)
+            except OSError:         # a cache that cannot be written is only a slower next run
+                pass
+        return history, failures
+
+    def _load(self) -> dict:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {t: item for t, item in raw.items()
+                if isinstance(item, dict) and {"fetched_at", "years", "points"} <= set(item)} \
+            if isinstance(raw, dict) else {}
+
+    def _write(self, payload: dict) -> None:
+        _write_json(self.path, payload)
