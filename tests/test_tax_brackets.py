@@ -70,8 +70,8 @@ def test_2026_thresholds_are_the_rev_proc_ones():
     assert brackets.zero_rate_top(SINGLE) == 49_450 and brackets.zero_rate_top(JOINT) == 98_900
     assert brackets.LONG_TERM_TOPS[SINGLE][1] == 545_500 and brackets.LONG_TERM_TOPS[JOINT][1] == 613_700
     assert brackets.NIIT_THRESHOLDS[JOINT] == 250_000 and brackets.NIIT_THRESHOLDS[SEPARATE] == 125_000
-    # Single, $100,000 of taxable income: 10% x 12,400 + 12% x 38,000 + 22% x 49,600 = 16,914
-    assert brackets.ordinary_tax(100_000, SINGLE) == pytest.approx(1240 + 4560 + 10912)
+    # Single, $100,000 of taxable income: 10% x 12,400 + 12% x 38,000 + 22% x 49,600 = 16,712
+    assert brackets.ordinary_tax(100_000, SINGLE) == pytest.approx(16712)
 
 
 def test_long_term_gain_stacks_on_ordinary_income_through_0_and_15():
