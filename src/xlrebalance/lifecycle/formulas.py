@@ -20,8 +20,6 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
-
 from ..spec import normalize_header
 from ..workbook.package import column_number
 from ..workbook.formulas import TypedFormula
@@ -61,6 +59,8 @@ class Target:
 def carried_formula(formula: TypedFormula, place: TablePlace, target: Target) -> tuple[Optional[str], str]:
     """``(text, "")`` when ``formula`` can be written in the new workbook as ``text``, else
     ``(None, reason)``."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError   # only when a formula is typed
+
     if formula.kind == "array":
         return None, "it is an array formula"
     if formula.kind == "dataTable":

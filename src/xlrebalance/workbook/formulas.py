@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Optional
 from xml.etree import ElementTree
 
-from openpyxl.formula.translate import Translator, TranslatorError
-
 from .package import SheetPart, column_letter, column_number
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -52,7 +50,7 @@ def sheet_formulas(path: str | Path, sheet: SheetPart, *, rows: Optional[tuple[i
         return {}
     with zipfile.ZipFile(path) as archive:
         data = archive.read(sheet.part)
-    if not _FORMULA_TAG.search(data):
+    if not _has_formula(data):
         return {}
     out: dict[tuple[int, int], TypedFormula] = {}
     masters: dict[str, tuple[str, str]] = {}     # shared index -> (formula, cell it is written in)
@@ -76,6 +74,14 @@ def sheet_formulas(path: str | Path, sheet: SheetPart, *, rows: Optional[tuple[i
     return out
 
 
+def _has_formula(data: bytes) -> bool:
+    """Whether the sheet XML has a formula element: plain byte searches first (a 24 MB sheet
+    of 100,000 lots in milliseconds), the exact pattern only where one of them hits."""
+    if b"<f>" not in data and b"<f " not in data and b":f>" not in data and b":f " not in data:
+        return False
+    return _FORMULA_TAG.search(data) is not None
+
+
 def _typed(formula: ElementTree.Element, row: int, column: int,
            masters: dict[str, tuple[str, str]]) -> Optional[TypedFormula]:
     kind = formula.get("t", "normal")
@@ -86,6 +92,9 @@ def _typed(formula: ElementTree.Element, row: int, column: int,
         if text:
             masters[index] = (text, cell)
         elif index in masters:
+            # openpyxl (0.16 s to import) only for a sheet that shares formulas
+            from openpyxl.formula.translate import Translator, TranslatorError
+
             origin_text, origin = masters[index]
             try:
                 text = Translator("=" + origin_text, origin=origin).translate_formula(cell)[1:]
