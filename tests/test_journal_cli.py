@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 import json
 from datetime import date
 
@@ -154,3 +155,11 @@ def test_the_report_shows_the_trades_since_the_last_report(loop):
     assert "No trades in the Journal since then." in page.read_text()
     assert main(["report", str(book), "-o", str(page)]) == 0          # an empty Journal
     assert "No trades in the Journal since then." in page.read_text()
+
+
+def test_record_reads_an_ib_flex_file_and_names_an_unknown_account(loop, capsys):
+    folder, _, journal, _, _, _ = loop
+    flex = Path(__file__).parent / "fixtures" / "fills" / "ibkr_flex_trades.xml"
+    assert main(["record", str(flex), "--into", str(journal), "-o", str(folder / "flex.xlsm")]) == 2
+    err = capsys.readouterr().err
+    assert "U1234567" in err and "Number" in err and not (folder / "flex.xlsm").exists()

@@ -330,18 +330,18 @@ def cmd_orders(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     from .journal.books import read_book, write_new_book
-    from .journal.fills import read_fills_csv
+    from .journal.broker_fills import read_fills_file
     from .journal.record import record_fills
 
     from .lifecycle.regenerate import refuse_overwrite
 
     refuse_overwrite(args.into, args.output, args.force)      # before any work: NEW is never BOOK
-    fills, problems = read_fills_csv(args.fills)
+    book = read_book(args.into)
+    fills, problems = read_fills_file(args.fills, book.values().get("Accounts"))
     if problems:
         print("The fills have errors; nothing was recorded:", file=sys.stderr)
         print_issues(problems, sys.stderr)
         return EXIT_INVALID
-    book = read_book(args.into)
     result = record_fills(book.tables, fills, unplanned=args.unplanned)
     if not result.ok:
         print("Exceptions; nothing was recorded (all fills apply, or none):", file=sys.stderr)
@@ -418,7 +418,8 @@ def add_journal_commands(sub) -> None:
                             description="Matches each fill to a Journal order and applies them all (or none) to "
                             "Holdings, Lots, Transactions, Accounts and the Journal, in a NEW workbook.")
     record.add_argument("fills", metavar="FILLS", help="the fills CSV (Date, Account, Ticker, Side, Shares, Price, "
-                        "Fees, Order ID, Broker ref)")
+                        "Fees, Order ID, Broker ref), an Interactive Brokers Flex XML with Trades, or an OFX/QFX "
+                        "investment statement")
     record.add_argument("--into", required=True, metavar="BOOK", help="the workbook the fills belong to (read-only)")
     record.add_argument("-o", "--output", required=True, metavar="NEW", help="the NEW workbook to write")
     record.add_argument("--unplanned", action="store_true", help="also apply fills no Journal order matches")
