@@ -345,3 +345,41 @@ def test_prices_on_a_non_workbook_gives_the_check_message(name, sample_book, tmp
     code, out, err = run(capsys, "prices", path, "--replay", FIXTURES, "--no-progress")
     assert code == 2 and issue["message"] in err, err
     assert "Traceback" not in err and "EOCD" not in err and "_rels" not in err
+
+
+def test_plain_numbers_are_not_neutralised_only_text_that_would_run():
+    from xlrebalance.files.formula import inert
+
+    assert [inert(v) for v in ("-12.50", "+3", "-1e5", "12", 7.5, None)] == ["-12.50", "+3", "-1e5", "12", 7.5, None]
+    assert [inert(v) for v in ("-2+3", "+CMD|' /C CALC'!A0", "=1", "@SUM(1)", "\t1", "\r1", "-")] == \
+        ["'-2+3", "'+CMD|' /C CALC'!A0", "'=1", "'@SUM(1)", "'\t1", "'\r1", "'-"]
+
+
+def test_orders_csv_neutralises_text_cells_and_keeps_numbers():
+    from xlrebalance.journal.formats import _csv
+
+    text = _csv(["Account", "Est. tax", "Reason"], [["=HYPERLINK(\"http://x\")", "-12.50", "@SUM(1+1)"]])
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "-12.50", "'@SUM(1+1)"]
+
+
+def test_new_from_a_book_whose_xlwings_conf_sheet_reaches_far_is_not_loaded_whole(sample_book, tmp_path, capsys):
+    import zipfile
+
+    from xlrebalance.workbook.package import open_package
+
+    package, _ = open_package(sample_book)
+    part = package.sheet("xlwings.conf").part
+    old = tmp_path / "old.xlsm"
+    with zipfile.ZipFile(sample_book) as source, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == part:
+                data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x'
+                                    b'</t></is></c></row></sheetData>')
+            target.writestr(info.filename, data)
+    # in a child process: were the sheet loaded whole, the allocation would abort the process
+    process = child(["new", tmp_path / "fresh.xlsm", "--from", old], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert (tmp_path / "fresh.xlsm").exists()

@@ -250,21 +250,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_text(path: str, text: str) -> None:
-    import os
-    import tempfile
-    from pathlib import Path
+def _write_text(path: str, text: str, inputs=()) -> None:
+    """Whole or not at all (files.output), never over one of ``inputs``."""
+    from .files.output import refuse_output, write_text_atomically
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(refuse_output(path, inputs, what="the orders file"), text, newline="")
 
 
 def _account_numbers(accounts) -> dict:
@@ -316,7 +306,7 @@ def cmd_orders(args: argparse.Namespace) -> int:
             not all(numbers.get(o.account) for o in run.orders):
         print("  The basket has no Account column (fill in the Accounts table's Number to route each order); "
               "load it in the IB login of each account, or split it by account.")
-    _write_text(args.output, render(run, args.format, numbers))
+    _write_text(args.output, render(run, args.format, numbers), inputs=[args.path])
     print(f"Wrote {args.output} ({len(run.orders)} orders, {args.format}; run {run.run_id})")
     if args.journal:
         table, added, _ = append_run(book.tables.get("Journal"), run.entries())

@@ -16,6 +16,7 @@ import io
 import json
 from typing import Any, Mapping, Optional
 
+from ..files.formula import inert
 from .orders import OrderRun
 
 FORMATS = ("csv", "json", "ibkr")
@@ -39,10 +40,12 @@ def order_records(run: OrderRun) -> list[dict[str, Any]]:
 
 
 def _csv(header, rows) -> str:
+    """CSV text; a text cell a spreadsheet would run as a formula (an account named
+    ``=HYPERLINK(...)``) gets a leading apostrophe (files.formula, OWASP's rule)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([inert(h) for h in header])
+    writer.writerows([inert(v) for v in row] for row in rows)
     return out.getvalue()
 
 

@@ -115,7 +115,7 @@ def read_book(path: str | Path) -> Book:
     tables = {name: _without_blank_columns(rows) for name, rows in tables.items()}
     return Book(path=path, tables=tables, header_rows=dict(found.header_rows), sheets=dict(found.sheets),
                 issues=tuple(issues), not_carried=tuple(not_carried), formulas=tuple(formulas),
-                renamed=tuple(renamed), xlwings_conf=_xlwings_conf(path))
+                renamed=tuple(renamed), xlwings_conf=_xlwings_conf(path, package))
 
 
 def _without_blank_columns(rows: list[list[Any]]) -> list[list[Any]]:
@@ -328,10 +328,15 @@ def _table_range(table: str, found, package: Package) -> tuple[int, int, int, in
     return header_row, 1, header_row + len(rows) - 1, width
 
 
-def _xlwings_conf(path: Path) -> dict[str, Any]:
+def _xlwings_conf(path: Path, package: Optional[Package] = None) -> dict[str, Any]:
     """The key/value rows of the old workbook's xlwings.conf sheet (from A1 down to the first
-    blank row, as xlwings reads them)."""
+    blank row, as xlwings reads them).  A sheet whose cells reach far away (a stray cell) is
+    not loaded: python-calamine would allocate its whole rectangle."""
     import python_calamine as calamine
+
+    conf = package.sheet(CONF_SHEET) if package is not None else None
+    if conf is not None and conf.extent.last_row * conf.extent.last_col > MAX_GRID_CELLS:
+        return {}
 
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
