@@ -70,7 +70,7 @@ def test_the_extent_of_each_sheet_is_known_before_reading(sample_book, tmp_path)
     assert package.sheet("Lots").extent.cells < 1000
 
 
-@pytest.mark.parametrize("command", ["check", "report", "load", "new-from"])
+@pytest.mark.parametrize("command", ["check", "report", "load", "new-from", "prices"])
 def test_a_stray_cell_in_xfd1048576_costs_under_500_mb_and_5_s(sample_book, tmp_path, command):
     """Today a note in Holdings!XFD1048576 makes the reader ask for 512 GB and abort."""
     path = with_sheet_edit(sample_book, tmp_path / "stray.xlsm", HOLDINGS_PART, stray_note("XFD1048576", 1048576))
@@ -78,6 +78,9 @@ def test_a_stray_cell_in_xfd1048576_costs_under_500_mb_and_5_s(sample_book, tmp_
     if command == "load":
         code = ("from xlrebalance import load\n"
                 "rc = 0 if load(sys.argv[1]).drift() is not None else 3")
+    elif command == "prices":   # recorded Yahoo answers: no network
+        fixtures = Path(__file__).parent / "fixtures" / "yahoo"
+        code = f"from xlrebalance.cli import main\nrc = main(['prices', sys.argv[1], '--replay', {str(fixtures)!r}, '--no-progress'])"
     elif command == "new-from":
         code = f"from xlrebalance.cli import main\nrc = main(['new', {str(tmp_path / 'fresh.xlsm')!r}, '--from', sys.argv[1]])"
     else:
