@@ -306,3 +306,12 @@ def test_one_ticker_on_two_rows_adds_up_and_a_short_position_is_refused(tmp_path
     (tmp_path / "short.csv").write_text("\n".join(lines[:3] + [short.replace("VTI", "QQQ")]) + "\n")
     with pytest.raises(InputError, match="short position"):
         merge(tables, [read_broker_file(tmp_path / "short.csv")], today=TODAY)
+
+
+def test_generic_lots_name_their_account_by_number_or_by_name(tmp_path):
+    (tmp_path / "lots.csv").write_text("Account,Ticker,Acquired,Shares,Cost basis\n"
+                                       "Z12345678,VEA,2022-02-01,400,24800\n"
+                                       "Sam Roth IRA,VNQ,2023-04-03,505,38380\n")
+    result = merge(household_tables(), [read_broker_file(tmp_path / "lots.csv")], today=TODAY)
+    assert [(l["ticker"], l["shares"]) for l in lots(result.tables, "Joint Taxable", "VEA")] == [("VEA", 400)]
+    assert [(l["ticker"], l["shares"]) for l in lots(result.tables, "Sam Roth IRA")] == [("VNQ", 505)]

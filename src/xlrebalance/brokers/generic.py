@@ -1,7 +1,7 @@
 """The generic lots CSV: the workbook's own Lots columns, for every broker without a format here.
 
-Header (any order, any case): ``Account`` (optional with ``--account``; an account name or
-number), ``Ticker`` (or ``Symbol``), ``Lot ID`` (optional), ``Acquired``, ``Shares``,
+Header (any order, any case): ``Account`` (optional with ``--account``; the account's name
+in Accounts, or its number as the broker writes it, e.g. ``Z12345678``), ``Ticker`` (or ``Symbol``), ``Lot ID`` (optional), ``Acquired``, ``Shares``,
 ``Cost basis`` (total $).  One row per open lot.  The lots replace, in each account, the
 lots of the tickers the file names; other tickers are untouched.
 """
@@ -47,11 +47,11 @@ def parse(path: Path, rows: Sequence[Row], header_at: int) -> BrokerFile:
         name = table.text(row, "Account") if has_account else ""
         if has_account and not name:
             raise BrokerFileError(path, "Account is blank; fill it in or delete the row", line)
-        account = AccountRef(name if _is_number(name) else "", "" if _is_number(name) else name)
+        account = AccountRef(name if _has_number(name) else "", name)    # matched by number, else by name
         lots.append(LotRecord(account, ticker, acquired, shares, basis, table.text(row, "Lot ID"), line))
     return BrokerFile(path, NAME, (), tuple(lots), (), positions_complete=False, names_account=has_account)
 
 
-def _is_number(text: str) -> bool:
-    digits = sum(ch.isdigit() for ch in text)
-    return bool(text) and digits >= 3 and all(ch.isdigit() or ch in "-.xX* " for ch in text)
+def _has_number(text: str) -> bool:
+    """'Z12345678', 'XXXX-5678', '5678': digits enough to match the Accounts Number column."""
+    return sum(ch.isdigit() for ch in text) >= 3

@@ -25,7 +25,7 @@ class AccountRef:
 
     @property
     def label(self) -> str:
-        if self.number and self.name:
+        if self.number and self.name and self.number != self.name:
             return f"{self.name} ({self.number})"
         return self.name or self.number or "(no account named)"
 
