@@ -35,6 +35,9 @@ from xlrebalance.spec import layout
 from xlrebalance.workbook.builder import build_workbook
 from xlrebalance.workbook.reader import read_tables
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import floors  # noqa: E402
+
 TARGET_ONE_S = 3.0
 AS_OF = date(2026, 11, 20)
 
@@ -259,6 +262,8 @@ def main() -> None:
     try:
         path = bench_one(folder, args.lots, args.repeat)
         bench_readers(path, args.repeat)
+        print("    beside its floor (benchmarks/floors.py; CI gates this ratio at 10,000 lots):")
+        print("    " + floors.check_figure(folder, args.lots, args.repeat).line())
         if args.clients > 0:
             bench_many(folder, args.clients)
         sizes = [int(n) for n in args.memory_sizes.split(",") if n.strip()]

@@ -18,12 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import statistics
+import sys
 import time
+from pathlib import Path
 
 from xlrebalance.core.drift import drift_report
 from xlrebalance.core.triggers import decide
 from xlrebalance.excel import udfs
 from xlrebalance.tables import parse_household
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import floors  # noqa: E402
 
 TARGET_MS = 5.0
 AS_OF = dt.datetime(2026, 11, 20)
@@ -132,6 +137,9 @@ def main() -> None:
               f"    of which drift + trigger     median {core:8.2f} ms\n"
               f"  whole DRIFT cell (with render)   median {cell:8.2f} ms\n"
               f"  DRIFT + NEEDS_REBALANCE x2 cells median {recalc:8.2f} ms (one shared parse)")
+    print("\nEach figure beside its floor (benchmarks/floors.py; CI gates these ratios):")
+    for figure in floors.recalc_figures(runs=200):
+        print("  " + figure.line())
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
 import time
+from pathlib import Path
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -23,6 +25,9 @@ from xlrebalance.core.model import (
     Account, AccountType, AssetClassTarget, Holding, Household, Lot, Price, Security, Settings, TaxableSells,
 )
 from xlrebalance.core.trades import trade_list
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import floors  # noqa: E402
 
 AS_OF = date(2026, 11, 20)
 CLASSES = (("US Stocks", 0.40), ("International", 0.20), ("Bonds", 0.25), ("REITs", 0.05),
@@ -102,6 +107,10 @@ def main() -> None:
         if previous:
             print(f"{'':24}   x{seconds / previous:.2f} time for x{lots / previous_lots:.1f} lots")
         previous, previous_lots = seconds, lots
+    print("\nEach figure beside its floor (benchmarks/floors.py; CI gates these ratios):")
+    print("  " + floors.trade_list_figure(100_000, runs=3).line())
+    for classes in (1_000, 4_000):
+        print("  " + floors.water_fill_figure(classes, runs=5).line())
 
 
 if __name__ == "__main__":

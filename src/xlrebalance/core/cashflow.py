@@ -40,17 +40,27 @@ def water_fill(gaps: Mapping[str, float], amount: float,
 
     # filled() is piecewise linear and non-increasing in level; its breakpoints are the
     # gaps and gap - cap.  Find the segment holding ``amount`` and solve it exactly.
+    # The segment's lower end is the first breakpoint (highest level first) where filled()
+    # reaches ``amount``: found by bisection, since filled() only grows down the list (a
+    # sum of terms that each only grow: in floating point too).  Testing every breakpoint
+    # in turn was quadratic in the number of classes (1,000 classes: 0.27 s).
     points = sorted({gaps[k] for k in keys} | {gaps[k] - cap[k] for k in keys if cap[k] != float("inf")},
                     reverse=True)
-    upper = points[0]
-    for lower in points[1:] + [points[-1] - amount - 1.0]:
-        if filled(lower) >= amount:
-            low_sum, high_sum = filled(lower), filled(upper)
-            slope = (low_sum - high_sum) / (upper - lower) if upper > lower else 0.0
-            level = upper - (amount - high_sum) / slope if slope > 0 else lower
-            return {k: min(max(gaps[k] - level, 0.0), cap[k]) for k in keys}
-        upper = lower
-    return {k: min(max(gaps[k] - points[-1], 0.0), cap[k]) for k in keys}  # pragma: no cover
+    levels = points + [points[-1] - amount - 1.0]
+    low, high = 1, len(levels)          # the answer's index is in [low, high)
+    while low < high:
+        middle = (low + high) // 2
+        if filled(levels[middle]) >= amount:
+            high = middle
+        else:
+            low = middle + 1
+    if low == len(levels):  # pragma: no cover  (the last level fills every cap)
+        return {k: min(max(gaps[k] - points[-1], 0.0), cap[k]) for k in keys}
+    lower, upper = levels[low], levels[low - 1]
+    low_sum, high_sum = filled(lower), filled(upper)
+    slope = (low_sum - high_sum) / (upper - lower) if upper > lower else 0.0
+    level = upper - (amount - high_sum) / slope if slope > 0 else lower
+    return {k: min(max(gaps[k] - level, 0.0), cap[k]) for k in keys}
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,16 @@ def _portfolio(tables: Mapping[str, Any]) -> Portfolio:
     (DRIFT and NEEDS_REBALANCE twice on the Dashboard): the last few parses are kept,
     keyed by the cells' contents and today's date (a blank As of date means today)."""
     try:
-        key = tuple((name, None if rows is None else tuple(tuple(row) for row in rows))
-                    for name, rows in tables.items())
+        key = _cache_key(tables)
         hash(key)
     except TypeError:  # a cell Python cannot hash: parse without the cache
         return Portfolio.from_tables(dict(tables))
     return _parsed(key, dt.date.today())
+
+
+def _cache_key(tables: Mapping[str, Any]) -> tuple:
+    return tuple((name, None if rows is None else tuple(tuple(row) for row in rows))
+                 for name, rows in tables.items())
 
 
 @lru_cache(maxsize=8)
