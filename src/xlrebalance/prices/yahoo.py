@@ -234,13 +234,10 @@ class YahooSource:
             self.session = _default_session()
         return self.session
 
-    def fetch(self, tickers: Iterable[str], *, progress: Optional[ProgressCallback] = None) -> FetchResult:
-        wanted = unique_tickers(tickers)
-        if not wanted:
-            return FetchResult()
+    def _download(self, wanted: tuple[str, ...], observer: "_SessionObserver", **bars: Any) -> tuple[Any, Any]:
+        """One ``yf.download`` of ``wanted`` (``bars``: period, interval, auto_adjust) with the
+        session watched by ``observer``; returns yfinance's frame and the logs it wrote."""
         session = self._session()
-        observer = _SessionObserver(len(wanted), progress)
-        self._observer = observer
         with _FETCH_LOCK:
             _keep_yfinance_cache_with_ours()
             # yfinance memoizes some responses (even failed ones) for the life of the
@@ -249,10 +246,18 @@ class YahooSource:
             with _observing(session, observer), _collecting_logs() as logs, warnings.catch_warnings():
                 warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
                 frame = yf.download(
-                    list(wanted), period=self.period, interval="1d", auto_adjust=False,
-                    actions=False, threads=self.threads, progress=False, timeout=self.timeout,
-                    session=session, group_by="column", ignore_tz=True, multi_level_index=True,
+                    list(wanted), actions=False, threads=self.threads, progress=False, timeout=self.timeout,
+                    session=session, group_by="column", ignore_tz=True, multi_level_index=True, **bars,
                 )
+        return frame, logs
+
+    def fetch(self, tickers: Iterable[str], *, progress: Optional[ProgressCallback] = None) -> FetchResult:
+        wanted = unique_tickers(tickers)
+        if not wanted:
+            return FetchResult()
+        observer = _SessionObserver(len(wanted), progress)
+        self._observer = observer
+        frame, logs = self._download(wanted, observer, period=self.period, interval="1d", auto_adjust=False)
         if progress:
             progress(len(wanted), len(wanted))
         return _result(wanted, frame, observer.records, logs.by_ticker, self.timeout)
@@ -265,18 +270,9 @@ class YahooSource:
         wanted = unique_tickers(tickers)
         if not wanted:
             return {}, {}
-        session = self._session()
         observer = _SessionObserver(len(wanted), None)
-        with _FETCH_LOCK:
-            _keep_yfinance_cache_with_ours()
-            YfData.cache_get.cache_clear()
-            with _observing(session, observer), _collecting_logs() as logs, warnings.catch_warnings():
-                warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
-                frame = yf.download(
-                    list(wanted), period=f"{years}y" if years else "max", interval="1mo", auto_adjust=True,
-                    actions=False, threads=self.threads, progress=False, timeout=self.timeout,
-                    session=session, group_by="column", ignore_tz=True, multi_level_index=True,
-                )
+        frame, logs = self._download(wanted, observer, period=f"{years}y" if years else "max", interval="1mo",
+                                     auto_adjust=True)
         closes = _closes(frame)
         history, failures = {}, {}
         for ticker in wanted:
@@ -289,7 +285,6 @@ class YahooSource:
                 failures[ticker] = _failure(ticker, observer.records.get(ticker, _ChartRecord()),
                                             logs.by_ticker.get(ticker), self.timeout)
         return history, failures
-
 
     def partial(self, tickers: Iterable[str]) -> FetchResult:
         """The quotes of the fetch under way that Yahoo has answered so far (for a refresh
