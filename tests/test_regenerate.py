@@ -21,6 +21,7 @@ from xlrebalance.errors import WorkbookError
 from xlrebalance.lifecycle import read_book, regenerate, write_book
 from xlrebalance.prices.source import Failure, FailureKind, FetchResult, Quote
 from xlrebalance.sample import sample_tables
+from xlrebalance.spec import layout
 from xlrebalance.workbook.builder import build_workbook
 from xlrebalance.workbook.reader import read_tables
 
@@ -299,3 +300,46 @@ def test_xlwings_conf_choices_are_kept_but_the_module_is_the_new_ones(old, tmp_p
     rows = conf_rows(tmp_path / "reconfigured.xlsm")
     assert rows["Interpreter_Win"] == r"C:\Python311\python.exe"
     assert rows["UDF Modules"] == "reconfigured"
+
+
+def test_older_layout_excel_table_is_renamed_with_its_formulas(old, tmp_path):
+    """An Excel Table of an older layout: its Lots column was headed 'Date acquired', and a
+    column of the user's own refers to it by that name."""
+    book = openpyxl.load_workbook(old, keep_vba=True)
+    lots = book["Lots"]
+    table = lots.tables["Lots"]
+    table.tableColumns[3].name = "Date acquired"
+    lots["D1"] = "Date acquired"
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import TableColumn
+
+    last_row = int(table.ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    year = get_column_letter(len(table.tableColumns) + 1)
+    table.ref = f"A1:{year}{last_row}"
+    table.autoFilter.ref = table.ref
+    table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name="Year"))
+    lots[f"{year}1"] = "Year"
+    for row in range(2, last_row + 1):
+        lots[f"{year}{row}"] = "=YEAR(Lots[[#This Row],[Date acquired]])"
+    book.save(tmp_path / "older_table.xlsm")
+    result = regenerate(tmp_path / "older_table.xlsm", tmp_path / "newer_table.xlsm")
+    assert result.report.renamed == ("Lots: column 'Date acquired' is now 'Acquired'",)
+    assert result.report.extra_columns == {"Lots": ("Year",)}
+    new = read_book(tmp_path / "newer_table.xlsm")
+    assert new.tables["Lots"][0] == [c.name for c in layout().table("Lots").columns] + ["Year"]
+    assert new.tables["Lots"][1][3] == date(2019, 3, 15)
+    assert new.tables["Lots"][1][-1].text == "=YEAR(Lots[[#This Row],[Acquired]])"
+    assert answers(tmp_path / "newer_table.xlsm") == answers(old)
+
+
+def test_live_marks_a_needed_ticker_without_any_price_missing(tmp_path):
+    tables = sample_tables()
+    tables["Holdings"].append(["Joint Taxable", "NEWT", 10.0])
+    tables["Securities"].append(["NEWT", "US Stocks", "NEWT", None])
+    old = tmp_path / "with_new_ticker.xlsm"
+    build_workbook(old, tables=tables)
+    regenerate(old, tmp_path / "priced.xlsm", live=True, source=DictSource({"VTI": 101.0}),
+               now=datetime(2026, 11, 21, 12, tzinfo=timezone.utc))
+    prices = {row[0]: row for row in read_tables(tmp_path / "priced.xlsm").tables["Prices"][1:] if row[0]}
+    assert prices["NEWT"][1] in (None, "") and prices["NEWT"][5].startswith("MISSING: no data")
+    assert prices["VTI"][1] == 101.0
