@@ -551,3 +551,12 @@ def test_portfolio_refuses_to_compute_on_input_errors():
     assert pf.errors
     with pytest.raises(InputError):
         pf.realized_gains()
+
+
+def test_identical_reinvestments_without_sheet_rows_are_separate_purchases():
+    # Three $1 reinvestments of 1 share each on the same day in one account (rows built in
+    # code carry no sheet row): 3 shares with $3 of basis stay open, not 1 share and $1.
+    reinvest = Transaction(date(2026, 6, 1), "Brokerage", "X", Action.REINVEST, 1.0, price=1.0)
+    ledger = tax_ledger(household(AS_OF, [], [reinvest] * 3, [Security("X", "US")]))
+    assert sum(o.shares for o in ledger.open_lots) == pytest.approx(3.0)
+    assert sum(o.cost_basis for o in ledger.open_lots) == pytest.approx(3.0)

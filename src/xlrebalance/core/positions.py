@@ -152,17 +152,19 @@ def build_positions(household: Household, tracked: dict, sales: list[Transaction
     bought_ids = {tx.lot_id for tx in household.transactions if tx.action is not Action.SELL and tx.lot_id}
     quiet_named = {lot_key(lot) for lot in household.lots if lot.lot_id in bought_ids} if bought_ids else set()
     quiet_named.difference_update(tracked)
-    for tx in household.transactions:
+    for n, tx in enumerate(household.transactions):
         if tx.action is Action.SELL or tx.date > as_of:
             continue
         if not (tx.lot_id and (tx.account, tx.ticker, tx.lot_id) in quiet_named):
-            _add_purchase(tx, positions, new)
+            _add_purchase(tx, n, positions, new)
     return positions  # each position's portions: sold shares (in sale order), then open ones
 
 
-def _add_purchase(tx: Transaction, positions: dict, new) -> None:
-    """A past Buy/Reinvest row: the lot it names, or an open position of its own."""
-    key = (tx.account, tx.ticker, tx.lot_id) if tx.lot_id else (tx.account, tx.ticker, "", tx.date, tx.row)
+def _add_purchase(tx: Transaction, n: int, positions: dict, new) -> None:
+    """A past Buy/Reinvest row (the ``n``-th transaction): the lot it names, or an open
+    position of its own (two identical rows are two purchases, sheet row or not)."""
+    row = tx.row if tx.row is not None else ("#", n)
+    key = (tx.account, tx.ticker, tx.lot_id) if tx.lot_id else (tx.account, tx.ticker, "", tx.date, row)
     position = positions.get(key)
     basis = tx.cost_basis if tx.cost_basis is not None else (tx.price or 0.0) * tx.shares
     if position is None:
