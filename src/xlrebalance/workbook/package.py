@@ -51,8 +51,10 @@ _CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
 # row alone), and a cell holding an error value (t="e"): its position and the error shown.
 _REF_COLUMN = re.compile(rb' r="([A-Z]{1,3})[0-9]')
 _REF_ROW = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,9})"')
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*>(?:(?!</(?:\w+:)?c>).){0,20000}?<(?:\w+:)?v>([^<]{1,32})</',
-                         re.S)
+# The search for an error cell's <v> stops at the next cell tag (opening or closing), so a
+# hostile part of unclosed error cells costs one pass, not one pass per cell.
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*>(?:(?!</?(?:\w+:)?c[\s>/]).){0,20000}?'
+                         rb'<(?:\w+:)?v>([^<]{1,32})</', re.S)
 _CELL_AT = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,9})"')
 #: Bytes kept from one 1 MB chunk of a worksheet to the next, so that a cell split by a
 #: chunk boundary is seen whole (an error cell's formula may be up to 8,192 characters).
