@@ -138,21 +138,23 @@ class CheckResult:
 
 
 def check_workbook(path: str | Path, *, live: bool = False, today: Optional[date] = None,
-                   price_source: Any = None) -> CheckResult:
+                   price_source: Any = None, models: Any = None) -> CheckResult:
     """Validate the workbook at ``path`` (read-only) and, when it is valid, compute the answers.
 
     ``live`` fetches current quotes (in memory; the file is not written) through
-    ``price_source`` (default: Yahoo Finance, cached).  Never raises on a bad file: every
-    problem is an ``Issue`` in the result.
+    ``price_source`` (default: Yahoo Finance, cached).  ``models``: a ``models.ModelBook``
+    (``models.load_models``): a household naming a Model in Settings follows it.  Never
+    raises on a bad file: every problem is an ``Issue`` in the result.
     """
     # The whole check builds one household's values and keeps them alive to the end: the
     # cyclic collector would only rescan them (about 0.3 s of a 100,000-lot check).  They are
     # freed by reference counting on return, before it runs again.
     with collector_paused():
-        return _check_workbook(Path(path), live, today, price_source)
+        return _check_workbook(Path(path), live, today, price_source, models)
 
 
-def _check_workbook(path: Path, live: bool, today: Optional[date], price_source: Any) -> CheckResult:
+def _check_workbook(path: Path, live: bool, today: Optional[date], price_source: Any,
+                    models: Any = None) -> CheckResult:
     package, issues = checker.open_package(path)
     if package is None:
         return CheckResult(str(path), tuple(issues))
@@ -169,7 +171,13 @@ def _check_workbook(path: Path, live: bool, today: Optional[date], price_source:
     if live:
         tables, live_issues = _with_live_prices(tables, price_source)
         issues += live_issues
-    portfolio = Portfolio.from_tables(tables, today=today, header_rows=header_rows)
+    if models is not None:
+        from .models.apply import model_name
+
+        if model_name(tables, header_rows)[0] is not None:   # the model supplies Targets
+            issues = [i for i in issues if not (normalize_header(i.table or "") == "targets"
+                                                and i.code in _TABLE_LEVEL | _REPEATS)]
+    portfolio = Portfolio.from_tables(tables, today=today, header_rows=header_rows, models=models)
     issues += _new_issues(issues, portfolio.issues)
     issues += _journal_issues(tables, header_rows)
     if any(i.is_error for i in issues):
@@ -303,10 +311,11 @@ def workbook_paths(targets: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def safe_check(path: str | Path, live: bool = False, today: Optional[date] = None) -> CheckResult:
+def safe_check(path: str | Path, live: bool = False, today: Optional[date] = None,
+               models: Any = None) -> CheckResult:
     """``check_workbook`` that turns any unexpected failure into an invalid result."""
     try:
-        return check_workbook(path, live=live, today=today)
+        return check_workbook(path, live=live, today=today, models=models)
     except MissingDependency:   # not the workbook's fault: the command line names the extra
         raise
     except MemoryError:
@@ -318,8 +327,10 @@ def safe_check(path: str | Path, live: bool = False, today: Optional[date] = Non
 
 def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = False,
                today: Optional[date] = None, progress: Optional[ProgressCallback] = None,
-               budget: Optional[Budget] = None) -> list[CheckResult]:
+               budget: Optional[Budget] = None, models: Any = None) -> list[CheckResult]:
     """Check every workbook in ``paths`` in ``processes`` worker processes; results in input order.
+
+    ``models``: a ``models.ModelBook`` every workbook is checked with (see ``check_workbook``).
 
     ``progress(done, total, result)`` is called in this process as each workbook finishes.
     Each workbook has a time and memory ``budget`` (default ``Budget()``: 120 s, 2 GB): one
@@ -336,9 +347,9 @@ def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = 
             progress(len(results), len(paths), result)
 
     if len(paths) == 1:
-        done(0, safe_check(paths[0], live, today))
+        done(0, safe_check(paths[0], live, today, models))
     elif paths:
-        run_budgeted(paths, partial(safe_check, live=live, today=today), processes=max(1, processes),
+        run_budgeted(paths, partial(safe_check, live=live, today=today, models=models), processes=max(1, processes),
                      budget=budget, on_result=done,
                      on_overrun=lambda index, overrun: done(index, _overrun_result(paths[index], overrun, budget)))
     return [results[i] for i in range(len(paths))]

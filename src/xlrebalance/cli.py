@@ -44,8 +44,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .check_json import dumps, many_document, many_exit_code
     from .check_text import many_text, progress_text, result_text
 
+    models = _load_models(args)
+    if models is not None and models.issues:
+        print_issues(models.issues)
     if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
-        result = safe_check(args.paths[0], live=args.live)
+        result = safe_check(args.paths[0], live=args.live, models=models)
         print(dumps(result.to_dict(args.fail_on_rebalance)) if args.json else result_text(result))
         return result.exit_code(args.fail_on_rebalance)
     paths = workbook_paths(args.paths)
@@ -61,7 +64,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .batch.pool import Budget
 
     results = check_many(paths, processes=args.processes, live=args.live, progress=progress if show else None,
-                         budget=Budget(seconds=args.max_seconds, memory_mb=args.max_memory_mb))
+                         budget=Budget(seconds=args.max_seconds, memory_mb=args.max_memory_mb), models=models)
     if show:
         print(file=sys.stderr)
     print(dumps(many_document(results, fail_on_rebalance=args.fail_on_rebalance)) if args.json
@@ -85,6 +88,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if getattr(args, "models", False):
+        return _new_models(args)
     if getattr(args, "lite", False):
         if args.source is not None or args.live:
             print("xlrebalance: --lite writes a fresh workbook for xlwings Lite; --from and --live are for the "
@@ -103,6 +108,30 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"Companion module: {result.companion} (keep it next to the workbook; xlwings imports "
           f"'{result.module}' for the functions and the Refresh prices button)")
     return EXIT_OK
+
+
+def _new_models(args: argparse.Namespace) -> int:
+    """``new Models.xlsx --models [--sample]``: a models workbook (Models and Securities tables)."""
+    from .models.workbook import build_models_workbook
+
+    if args.source is not None or args.live or args.lite:
+        print("xlrebalance: --models writes a fresh models workbook; --from, --live and --lite are for a "
+              "household workbook", file=sys.stderr)
+        return EXIT_INVALID
+    written = build_models_workbook(args.path, sample=args.sample, force=args.force)
+    print(f"Wrote {written}" + (" (three sample models)" if args.sample else "") + ": one row per model and "
+          "asset class in Models; name a model in each household's Settings (Model), then "
+          f"`xlrebalance check DIR --models {written.name}`")
+    return EXIT_OK
+
+
+def _load_models(args: argparse.Namespace):
+    """The --models workbook as a ModelBook, or None; WorkbookError (exit 2) if unreadable."""
+    if not getattr(args, "models", None):
+        return None
+    from .models.workbook import load_models
+
+    return load_models(args.models)
 
 
 def _new_from(args: argparse.Namespace) -> int:
@@ -437,6 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("path", metavar="PATH", help="the workbook to write, e.g. my_portfolio.xlsm "
                      "(its name must be a valid Python module name)")
     new.add_argument("--sample", action="store_true", help="fill it with the demo household")
+    new.add_argument("--models", action="store_true",
+                     help="a models workbook (.xlsx: Models and Securities tables) for check --models")
     new.add_argument("--force", action="store_true", help="overwrite an existing workbook and companion module")
     new.add_argument("--from", dest="source", metavar="OLD", default=None,
                      help="carry every data row of the workbook OLD (.xlsx/.xlsm, only read) into the new one: "
@@ -462,6 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-memory-mb", type=float, default=2048.0, metavar="MB",
                        help="many workbooks: stop one that needs more memory and report it too_large [2048]")
     check.add_argument("--no-progress", action="store_true", help="no progress bar for many workbooks")
+    check.add_argument("--models", metavar="MODELS", default=None,
+                       help="a models workbook: households naming a Model in Settings follow it")
     report = sub.add_parser("report", help="write a self-contained HTML report of a workbook")
     report.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only")
     report.add_argument("-o", "--output", default=None, help="the HTML file to write [<workbook>-report.html]")

@@ -8,7 +8,7 @@ error-severity issue, so a wrong number is never returned.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from typing import Any, Mapping, Optional
@@ -31,6 +31,10 @@ def frame(function: str, rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(layout().function(function).columns))
 
 
+#: Parser issues about an empty or missing Targets table (a household whose model failed has none).
+_NO_TARGETS = frozenset({"empty_targets", "empty_table", "missing_table", "missing_column", "missing_sheet"})
+
+
 @dataclass(frozen=True)
 class Portfolio:
     household: Household
@@ -40,9 +44,23 @@ class Portfolio:
     # -- construction --------------------------------------------------------------
     @classmethod
     def from_tables(cls, tables: Mapping[str, TableInput], *, today: Optional[date] = None,
-                    header_rows: Optional[Mapping[str, int]] = None) -> "Portfolio":
-        """Tables keyed by name, each a 2-D list (header first) or a DataFrame."""
+                    header_rows: Optional[Mapping[str, int]] = None, models: Any = None) -> "Portfolio":
+        """Tables keyed by name, each a 2-D list (header first) or a DataFrame.
+
+        ``models``: a ``models.ModelBook``, the path of a models workbook, or its tables
+        ({"Models": rows, "Securities": rows}); a household whose Settings name a Model then
+        takes its Targets from that model (its own Targets rows override it class by class)."""
+        model_issues: list[Issue] = []
+        if models is not None:
+            from .models.apply import apply_model
+
+            tables, model_issues, _ = apply_model(tables, _model_book(models), header_rows=header_rows)
         household = parse_household(tables, today=today, header_rows=header_rows)
+        if model_issues:
+            found = household.issues
+            if any(i.is_error for i in model_issues):   # no usable model: its Targets are not this one's fault
+                found = tuple(i for i in found if not (i.table == "Targets" and i.code in _NO_TARGETS))
+            household = replace(household, issues=tuple(model_issues) + tuple(found))
         returns = next((v for k, v in tables.items() if normalize_header(k) == "returns"), None)
         if returns is None:
             return cls(household)
@@ -217,9 +235,25 @@ class Portfolio:
         return out
 
 
-def load(path: Any, *, today: Optional[date] = None) -> Portfolio:
-    """Read a workbook (.xlsx/.xlsm) read-only and return its Portfolio."""
+def load(path: Any, *, today: Optional[date] = None, models: Any = None) -> Portfolio:
+    """Read a workbook (.xlsx/.xlsm) read-only and return its Portfolio (``models`` as for
+    ``Portfolio.from_tables``)."""
     from .workbook.reader import read_tables  # the workbook layer is optional for library users
 
     book = read_tables(path)
-    return Portfolio.from_tables(book.tables, today=today, header_rows=book.header_rows)
+    return Portfolio.from_tables(book.tables, today=today, header_rows=book.header_rows, models=models)
+
+
+def _model_book(models: Any) -> "ModelBook":
+    """A ``ModelBook`` from a ModelBook, a models workbook's path, or its tables."""
+    from .models.book import ModelBook, parse_models
+
+    if isinstance(models, ModelBook):
+        return models
+    if isinstance(models, Mapping):
+        return parse_models(models)
+    if isinstance(models, (str, bytes)) or hasattr(models, "__fspath__"):
+        from .models.workbook import load_models
+
+        return load_models(models)
+    raise TypeError(f"models must be a ModelBook, a models workbook's path or its tables, not {type(models).__name__}")

@@ -99,6 +99,7 @@ class Layout:
     settings: tuple[SettingSpec, ...]
     functions: tuple[FunctionSpec, ...]
     raw: dict
+    models_tables: tuple[TableSpec, ...] = ()   # the models workbook's own tables (Models)
 
     def function(self, name: str) -> FunctionSpec:
         for fn in self.functions:
@@ -108,7 +109,7 @@ class Layout:
 
     def table(self, name: str) -> TableSpec:
         key = normalize_header(name)
-        for table in self.tables:
+        for table in self.tables + self.models_tables:
             if normalize_header(table.name) == key:
                 return table
         raise KeyError(f"no table {name!r} in the layout")
@@ -136,18 +137,7 @@ def _column(raw: dict) -> ColumnSpec:
 @lru_cache(maxsize=1)
 def layout() -> Layout:
     raw = tomllib.loads((templates_dir() / "layout.toml").read_text(encoding="utf-8"))
-    tables = tuple(
-        TableSpec(
-            name=t["name"],
-            sheet=t.get("sheet", t["name"]),
-            required=bool(t.get("required", False)),
-            description=t.get("description", ""),
-            columns=tuple(_column(c) for c in t["columns"]),
-            warn_if_missing=bool(t.get("warn_if_missing", True)),
-            open_columns=bool(t.get("open_columns", False)),
-        )
-        for t in raw["tables"]
-    )
+    tables = tuple(_table(t) for t in raw["tables"])
     settings = tuple(
         SettingSpec(
             key=s["key"],
@@ -170,4 +160,17 @@ def layout() -> Layout:
         )
         for f in raw.get("functions", ())
     )
-    return Layout(tables=tables, settings=settings, functions=functions, raw=raw)
+    return Layout(tables=tables, settings=settings, functions=functions, raw=raw,
+                  models_tables=tuple(_table(t) for t in raw.get("models_tables", ())))
+
+
+def _table(t: dict) -> TableSpec:
+    return TableSpec(
+        name=t["name"],
+        sheet=t.get("sheet", t["name"]),
+        required=bool(t.get("required", False)),
+        description=t.get("description", ""),
+        columns=tuple(_column(c) for c in t["columns"]),
+        warn_if_missing=bool(t.get("warn_if_missing", True)),
+        open_columns=bool(t.get("open_columns", False)),
+    )
