@@ -121,6 +121,6 @@ def model_households(count: int = 50) -> list[tuple[str, str, dict[str, list[lis
         weights = dict(MODEL_TARGETS[model])
         weights["US Stocks"] += shift
         weights["Bonds"] -= shift
-        out.append((f"household-{i:03d}", model, model_household(model, weights, value=50_000.0 + 1_000 * i),
+        out.append((f"household_{i:03d}", model, model_household(model, weights, value=50_000.0 + 1_000 * i),
                     drifted))
     return out

@@ -93,6 +93,7 @@ class CheckResult:
     issues: tuple[Issue, ...]
     answers: Optional[Answers] = None
     sheets: dict[str, str] = field(default_factory=dict)    # table -> sheet it was read from
+    facts: dict[str, Any] = field(default_factory=dict)     # model, last_review, next_ips_review, as_of
 
     @property
     def errors(self) -> list[Issue]:
@@ -180,10 +181,20 @@ def _check_workbook(path: Path, live: bool, today: Optional[date], price_source:
     portfolio = Portfolio.from_tables(tables, today=today, header_rows=header_rows, models=models)
     issues += _new_issues(issues, portfolio.issues)
     issues += _journal_issues(tables, header_rows)
+    facts = _facts(portfolio, tables, header_rows)
     if any(i.is_error for i in issues):
-        return CheckResult(str(path), tuple(issues), None, sheets)
+        return CheckResult(str(path), tuple(issues), None, sheets, facts)
     answers, engine_issues = compute_answers(portfolio)
-    return CheckResult(str(path), tuple(issues + engine_issues), answers, sheets)
+    return CheckResult(str(path), tuple(issues + engine_issues), answers, sheets, facts)
+
+
+def _facts(portfolio: Portfolio, tables: dict, header_rows: dict) -> dict[str, Any]:
+    """What a review of many households shows besides the answers: the model, the review dates."""
+    from .models.apply import model_name
+
+    settings = portfolio.household.settings
+    return {"model": model_name(tables, header_rows)[0], "as_of": settings.as_of,
+            "last_review": settings.last_review, "next_ips_review": settings.next_ips_review}
 
 
 def _journal_issues(tables: dict, header_rows: dict) -> list[Issue]:
@@ -339,6 +350,7 @@ def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = 
     """
     paths = [str(p) for p in paths]
     budget = budget or Budget()
+    with_models = {"models": models} if models is not None else {}
     results: dict[int, CheckResult] = {}
 
     def done(index: int, result: CheckResult) -> None:
@@ -347,9 +359,9 @@ def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = 
             progress(len(results), len(paths), result)
 
     if len(paths) == 1:
-        done(0, safe_check(paths[0], live, today, models))
+        done(0, safe_check(paths[0], live, today, **with_models))
     elif paths:
-        run_budgeted(paths, partial(safe_check, live=live, today=today, models=models), processes=max(1, processes),
+        run_budgeted(paths, partial(safe_check, live=live, today=today, **with_models), processes=max(1, processes),
                      budget=budget, on_result=done,
                      on_overrun=lambda index, overrun: done(index, _overrun_result(paths[index], overrun, budget)))
     return [results[i] for i in range(len(paths))]

@@ -73,17 +73,52 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .check import safe_check
     from .check_text import result_text
     from .report import write_report
 
-    result = safe_check(args.path, live=args.live)
+    models = _load_models(args)
+    if Path(args.path).is_dir():
+        return _review(args, models)
+    result = safe_check(args.path, live=args.live, models=models)
     if not result.valid:
         print(result_text(result), file=sys.stderr)
         print("No report written: fix the problems above first.", file=sys.stderr)
         return EXIT_INVALID
     written = write_report(result, args.output, since=args.since)
     print(f"Wrote {written}")
+    return EXIT_OK
+
+
+def _review(args: argparse.Namespace, models) -> int:
+    """``report DIR [--models M.xlsx] -o review.html|.csv|.json``: every household on one page."""
+    from pathlib import Path
+
+    from .batch.pool import Budget
+    from .check import check_many, workbook_paths
+    from .review import write_review
+
+    paths = workbook_paths([args.path])
+    if not paths:
+        print(f"xlrebalance: no .xlsx or .xlsm workbooks in {args.path}", file=sys.stderr)
+        return EXIT_INVALID
+    show = not getattr(args, "no_progress", False) and sys.stderr.isatty()
+
+    def progress(done: int, total: int, result) -> None:
+        from .check_text import progress_text
+
+        print("\r" + progress_text(done, total, "households").ljust(80), end="", file=sys.stderr, flush=True)
+
+    results = check_many(paths, processes=args.processes, live=args.live, models=models,
+                         progress=progress if show else None, budget=Budget())
+    if show:
+        print(file=sys.stderr)
+    written = write_review(results, args.output or "review.html")
+    needing = sum(1 for r in results if r.status() != "ok")
+    invalid = sum(1 for r in results if not r.valid)
+    print(f"Wrote {written}: {len(results)} households, {needing} need action ({invalid} with invalid inputs)")
     return EXIT_OK
 
 
@@ -496,9 +531,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--models", metavar="MODELS", default=None,
                        help="a models workbook: households naming a Model in Settings follow it")
     report = sub.add_parser("report", help="write a self-contained HTML report of a workbook")
-    report.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only")
-    report.add_argument("-o", "--output", default=None, help="the HTML file to write [<workbook>-report.html]")
+    report.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only; or a folder of "
+                        "them: one review page for every household")
+    report.add_argument("-o", "--output", default=None, help="the HTML file to write [<workbook>-report.html; "
+                        "for a folder review.html, or .csv/.json]")
     report.add_argument("--live", action="store_true", help="use current quotes (the workbook is not changed)")
+    report.add_argument("--models", metavar="MODELS", default=None,
+                        help="a models workbook: households naming a Model in Settings follow it")
+    report.add_argument("--processes", type=int, default=2, help="worker processes for a folder [2]")
+    report.add_argument("--no-progress", action="store_true", help="no progress bar for a folder")
     report.add_argument("--since", type=_iso_date, default=None, metavar="DATE",
                         help="the Journal's trades since DATE [the Settings' Last review]")
     prices = sub.add_parser("prices", help="fetch current quotes for a workbook's tickers (read-only)",
