@@ -9,10 +9,15 @@
 4. Peak memory of one check (a child process's peak resident size, less the interpreter with
    the package loaded) for several table sizes, each also with a stray note typed in
    Lots!XFD1048576: memory follows the tables' cells, whatever else the sheet holds.
+5. A book of business (``--households 10000``): that many household workbooks following three
+   models (generated once, kept in ``--households-dir`` between runs), checked with the models
+   and the review page written, from an empty result cache; then 100 of them changed and the
+   same run again with the cache (target: under 10% of the first run).
 
 The workbooks are built with the project's builder into a temporary folder.
 
 Run: python benchmarks/bench_check.py [--clients 1000] [--lots 100000] [--repeat 3] [--memory-sizes 1000,10000,100000]
+     python benchmarks/bench_check.py --only-households --households 10000
 """
 from __future__ import annotations
 
@@ -250,6 +255,115 @@ def bench_memory(folder: Path, sizes: list[int], repeat: int) -> None:
               f"{stray_peak:>26.0f}")
 
 
+def household_tables(index: int, variant: int = 0) -> dict[str, list[list]]:
+    """Household ``index``: model ``index % 3`` of the sample models, $20,000-$2,000,000 in a taxable
+    account and an IRA, each class off its target by a seeded amount (``variant`` moves it again)."""
+    from xlrebalance.models.workbook import SAMPLE_MODELS
+
+    rng = random.Random(index * 7919 + variant)
+    name, classes = SAMPLE_MODELS[index % len(SAMPLE_MODELS)]
+    value = rng.uniform(20_000, 2_000_000)
+    shifts = [rng.uniform(-0.07, 0.07) for _ in classes]
+    shifts[-1] = -sum(shifts[:-1])
+    weights = {ticker: max(0.0, target + shift) for (_, target, ticker), shift in zip(classes, shifts)}
+    price = {"VTI": 250.0, "VXUS": 60.0, "BND": 72.0}
+    holdings = [["Account", "Ticker", "Shares"]]
+    for ticker, weight in weights.items():
+        shares = round(value * weight / price[ticker], 3)
+        holdings += [["Taxable", ticker, round(shares * 0.6, 3)], ["IRA", ticker, round(shares * 0.4, 3)]]
+    return {
+        "Settings": [["Setting", "Value"], ["As of date", AS_OF], ["Last review", date(2026, 6, 30)],
+                     ["Trigger", "Threshold"], ["Model", name]],
+        "Accounts": [["Account", "Type", "Cash"], ["Taxable", "Taxable", round(rng.uniform(0, 5_000), 2)],
+                     ["IRA", "Traditional", 0.0]],
+        "Targets": [["Asset class", "Target"]],
+        "Securities": [["Ticker", "Asset class"]],
+        "Holdings": holdings,
+        "Prices": [["Ticker", "Price"]] + [[t, p] for t, p in price.items()],
+    }
+
+
+def _build_household(job: tuple[str, int, int]) -> str:
+    path, index, variant = job
+    build_workbook(path, tables=household_tables(index, variant), force=True)
+    Path(path).with_suffix(".py").unlink(missing_ok=True)      # the companion module: not read by check
+    return path
+
+
+def household_folder(root: Path, count: int) -> list[Path]:
+    """``count`` household workbooks in ``root`` (built once; kept between runs)."""
+    root.mkdir(parents=True, exist_ok=True)
+    paths = [root / f"household_{i:05d}.xlsm" for i in range(count)]
+    missing = [(str(p), i, 0) for i, p in enumerate(paths) if not p.exists()]
+    if missing:
+        start = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            for done, _ in enumerate(pool.map(_build_household, missing, chunksize=16), 1):
+                if done % 500 == 0 or done == len(missing):
+                    print(f"\r    building households: {done:,}/{len(missing):,}", end="", file=sys.stderr, flush=True)
+        print(f"\n    built {len(missing):,} household workbooks in {time.perf_counter() - start:.0f} s "
+              f"({sum(p.stat().st_size for p in paths) / 2**20:,.0f} MB)", file=sys.stderr)
+    return paths
+
+
+def _book_run(paths: list[Path], models, cache_dir: Path, page: Path) -> tuple[float, float, dict, object]:
+    """One run of `report DIR --models --cache`: check every workbook, write the review page."""
+    from xlrebalance.batch.cache import ResultCache, run_context
+    from xlrebalance.check_text import progress_text
+    from xlrebalance.review import write_review
+
+    cache = ResultCache(cache_dir, run_context(models=models))
+
+    def progress(done: int, total: int, _result) -> None:
+        if done % 100 == 0 or done == total:
+            print("\r    " + progress_text(done, total, "households"), end="", file=sys.stderr, flush=True)
+
+    start, start_cpu = time.perf_counter(), time.process_time()
+    results = check_many(paths, processes=2, models=models, progress=progress, cache=cache)
+    checked = time.perf_counter() - start
+    write_review(results, page)
+    wall = time.perf_counter() - start
+    print(file=sys.stderr)
+    statuses = {s: sum(r.status() == s for r in results) for s in ("ok", "out-of-band", "rebalance", "invalid")}
+    return wall, checked, statuses, (cache.hits, cache.misses, time.process_time() - start_cpu)
+
+
+def bench_households(root: Path, count: int, folder: Path) -> None:
+    from xlrebalance.models import parse_models
+    from xlrebalance.models.workbook import sample_models_tables
+
+    paths = household_folder(root / f"households_{count}", count)
+    models = parse_models(sample_models_tables(), source="Models.xlsx")
+    cache_dir, page = folder / "result-cache", folder / "review.html"
+    first, first_checks, statuses, (hits, misses, cpu) = _book_run(paths, models, cache_dir, page)
+    print(f"[5] {count:,} households over 3 models, check_many (2 processes, empty cache) + review page: "
+          f"{first:.1f} s wall ({first_checks:.1f} s checking, {first - first_checks:.1f} s writing the "
+          f"{page.stat().st_size / 2**20:.0f} MB page), {first / count * 1000:.1f} ms per household overall; "
+          f"{statuses}; main process CPU {cpu:.1f} s")
+    sample = paths[:: max(1, count // 400)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        per_workbook = list(pool.map(_timed_model_check, [(str(p), models) for p in sample], chunksize=8))
+    walls, cpus = sorted(w for w, _ in per_workbook), sorted(c for _, c in per_workbook)
+    print(f"    per-household check inside a worker ({len(sample)} sampled): median {statistics.median(walls) * 1000:.0f} "
+          f"ms wall (p90 {walls[int(0.9 * len(walls))] * 1000:.0f} ms), median {statistics.median(cpus) * 1000:.0f} ms CPU")
+    changed = paths[:100]
+    variant = int(time.time())           # new content every run: the first run's cache has none of it
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_build_household, [(str(p), i, variant) for i, p in enumerate(changed)]))
+    again, again_checks, statuses, (hits, misses, cpu) = _book_run(paths, models, cache_dir, page)
+    verdict = "OK" if again < 0.1 * first else "SLOWER THAN TARGET"
+    print(f"    rerun, 100 workbooks changed: {again:.1f} s wall ({again_checks:.1f} s checking: {hits:,} kept, "
+          f"{misses:,} checked), {again / first:.1%} of the first run (target < 10%: {verdict}); "
+          f"main process CPU {cpu:.1f} s")
+
+
+def _timed_model_check(job) -> tuple[float, float]:
+    path, models = job
+    start, start_cpu = time.perf_counter(), time.process_time()
+    check_workbook(path, models=models)
+    return time.perf_counter() - start, time.process_time() - start_cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lots", type=int, default=100_000)
@@ -257,9 +371,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory-sizes", default="1000,10000,100000",
                         help="lot counts whose check's peak memory is measured (comma-separated; '' skips)")
+    parser.add_argument("--households", type=int, default=0, help="[5] a book of business of this many households")
+    parser.add_argument("--households-dir", type=Path, default=Path(tempfile.gettempdir()) / "xlrebalance-bench",
+                        help="where the generated households are kept between runs")
+    parser.add_argument("--only-households", action="store_true", help="run [5] only")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench_check-"))
     try:
+        if args.only_households:
+            bench_households(args.households_dir, args.households or 10_000, folder)
+            return
         path = bench_one(folder, args.lots, args.repeat)
         bench_readers(path, args.repeat)
         print("    beside its floor (benchmarks/floors.py; CI gates this ratio at 10,000 lots):")
@@ -269,6 +390,8 @@ def main() -> None:
         sizes = [int(n) for n in args.memory_sizes.split(",") if n.strip()]
         if sizes:
             bench_memory(folder, sizes, args.repeat)
+        if args.households > 0:
+            bench_households(args.households_dir, args.households, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -338,10 +338,13 @@ def safe_check(path: str | Path, live: bool = False, today: Optional[date] = Non
 
 def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = False,
                today: Optional[date] = None, progress: Optional[ProgressCallback] = None,
-               budget: Optional[Budget] = None, models: Any = None) -> list[CheckResult]:
+               budget: Optional[Budget] = None, models: Any = None,
+               cache: Any = None) -> list[CheckResult]:
     """Check every workbook in ``paths`` in ``processes`` worker processes; results in input order.
 
     ``models``: a ``models.ModelBook`` every workbook is checked with (see ``check_workbook``).
+    ``cache``: a ``batch.cache.ResultCache``: a workbook whose content it has a result for is
+    not checked again; each new result is kept as it arrives (an interrupted run resumes).
 
     ``progress(done, total, result)`` is called in this process as each workbook finishes.
     Each workbook has a time and memory ``budget`` (default ``Budget()``: 120 s, 2 GB): one
@@ -358,12 +361,35 @@ def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = 
         if progress:
             progress(len(results), len(paths), result)
 
-    if len(paths) == 1:
-        done(0, safe_check(paths[0], live, today, **with_models))
-    elif paths:
-        run_budgeted(paths, partial(safe_check, live=live, today=today, **with_models), processes=max(1, processes),
-                     budget=budget, on_result=done,
-                     on_overrun=lambda index, overrun: done(index, _overrun_result(paths[index], overrun, budget)))
+    todo = list(range(len(paths)))
+    keys: dict[int, str] = {}
+    if cache is not None:
+        todo = []
+        for index, path in enumerate(paths):
+            try:
+                keys[index] = cache.key(path)
+            except OSError:
+                todo.append(index)      # unreadable: the check says why
+                continue
+            kept = cache.get(keys[index], path)
+            if kept is None:
+                todo.append(index)
+            else:
+                done(index, kept)
+
+    def fresh(at: int, result: CheckResult) -> None:
+        index = todo[at]
+        if index in keys:
+            cache.put(keys[index], result)
+        done(index, result)
+
+    pending = [paths[i] for i in todo]
+    if len(pending) == 1:
+        fresh(0, safe_check(pending[0], live, today, **with_models))
+    elif pending:
+        run_budgeted(pending, partial(safe_check, live=live, today=today, **with_models),
+                     processes=max(1, processes), budget=budget, on_result=fresh,
+                     on_overrun=lambda at, overrun: done(todo[at], _overrun_result(pending[at], overrun, budget)))
     return [results[i] for i in range(len(paths))]
 
 

@@ -64,7 +64,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .batch.pool import Budget
 
     results = check_many(paths, processes=args.processes, live=args.live, progress=progress if show else None,
-                         budget=Budget(seconds=args.max_seconds, memory_mb=args.max_memory_mb), models=models)
+                         budget=Budget(seconds=args.max_seconds, memory_mb=args.max_memory_mb), models=models,
+                         cache=_result_cache(args, models))
     if show:
         print(file=sys.stderr)
     print(dumps(many_document(results, fail_on_rebalance=args.fail_on_rebalance)) if args.json
@@ -87,6 +88,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(result_text(result), file=sys.stderr)
         print("No report written: fix the problems above first.", file=sys.stderr)
         return EXIT_INVALID
+    if args.letter:
+        from .letter import write_letter
+
+        written = write_letter(result, args.output)
+        print(f"Wrote {written}")
+        return EXIT_OK
     written = write_report(result, args.output, since=args.since)
     print(f"Wrote {written}")
     return EXIT_OK
@@ -112,7 +119,7 @@ def _review(args: argparse.Namespace, models) -> int:
         print("\r" + progress_text(done, total, "households").ljust(80), end="", file=sys.stderr, flush=True)
 
     results = check_many(paths, processes=args.processes, live=args.live, models=models,
-                         progress=progress if show else None, budget=Budget())
+                         progress=progress if show else None, budget=Budget(), cache=_result_cache(args, models))
     if show:
         print(file=sys.stderr)
     written = write_review(results, args.output or "review.html")
@@ -167,6 +174,15 @@ def _load_models(args: argparse.Namespace):
     from .models.workbook import load_models
 
     return load_models(args.models)
+
+
+def _result_cache(args: argparse.Namespace, models):
+    """The --cache FOLDER of check results by workbook content, or None."""
+    if not getattr(args, "cache", None):
+        return None
+    from .batch.cache import ResultCache, run_context
+
+    return ResultCache(args.cache, run_context(models=models, live=args.live))
 
 
 def _new_from(args: argparse.Namespace) -> int:
@@ -530,6 +546,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-progress", action="store_true", help="no progress bar for many workbooks")
     check.add_argument("--models", metavar="MODELS", default=None,
                        help="a models workbook: households naming a Model in Settings follow it")
+    check.add_argument("--cache", metavar="FOLDER", default=None,
+                       help="keep results here by workbook content: a rerun checks only the changed workbooks")
     report = sub.add_parser("report", help="write a self-contained HTML report of a workbook")
     report.add_argument("path", metavar="PATH", help="the workbook (.xlsx/.xlsm), read-only; or a folder of "
                         "them: one review page for every household")
@@ -540,6 +558,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a models workbook: households naming a Model in Settings follow it")
     report.add_argument("--processes", type=int, default=2, help="worker processes for a folder [2]")
     report.add_argument("--no-progress", action="store_true", help="no progress bar for a folder")
+    report.add_argument("--cache", metavar="FOLDER", default=None,
+                        help="for a folder: keep results here by workbook content; a rerun checks only changed ones")
+    report.add_argument("--letter", action="store_true",
+                        help="a plain-language letter for the client instead [<workbook>-letter.html]")
     report.add_argument("--since", type=_iso_date, default=None, metavar="DATE",
                         help="the Journal's trades since DATE [the Settings' Last review]")
     prices = sub.add_parser("prices", help="fetch current quotes for a workbook's tickers (read-only)",

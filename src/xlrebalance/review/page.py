@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -48,6 +49,7 @@ document.querySelectorAll("table.review th").forEach(function (th, col) {
   });
 });
 """
+_CODE = re.compile(r"\[(\w+)\]")
 _STATUS_RANK = {"invalid": 0, "rebalance": 1, "out-of-band": 2, "ok": 3}
 
 
@@ -70,8 +72,9 @@ def _cell(key: str, row: ReviewRow) -> tuple[str, str, bool]:
         return ("yes" if value else "no"), ("0" if value else "1"), False
     if key == "out_of_band":
         return ", ".join(value), str(len(value)), False
-    if key == "invalid_inputs":
-        return (f"{len(value)}: {value[0]}" if value else ""), str(len(value)) if value else "", False
+    if key == "invalid_inputs":      # the count and the codes; the household's section has each in full
+        codes = ", ".join(dict.fromkeys(m.group(1) for m in map(_CODE.search, value) if m))
+        return (f"{len(value)} ({codes})" if value else ""), str(len(value)) if value else "", False
     return str(value), str(value).lower(), False
 
 
