@@ -59,3 +59,23 @@ def test_letter_command(tmp_path, capsys):
     # the sample's own facts: US Stocks 51.7% against a 44.5% target, above its 49.5% band edge
     assert "it&#x27;s grown from the 44.5% your plan targets to 51.7%, beyond the 49.5% your plan allows" in page
     assert "<li>Sell $" in page
+
+
+def test_letter_says_which_trades_were_carried_out_since_the_last_review():
+    from xlrebalance.journal.audit import Run
+    from xlrebalance.journal.entries import Entry
+
+    sold = Entry("R1", "R1-1", "FILLED", account="Brokerage", ticker="VTI", side="SELL", shares=30.0,
+                 limit_price=100.0, filled_shares=30.0, fill_price=99.5, fill_date=date(2026, 10, 15))
+    open_order = Entry("R1", "R1-2", "PROPOSED", account="Brokerage", ticker="BND", side="BUY", shares=30.0)
+    before = Entry("R0", "R0-1", "FILLED", account="Brokerage", ticker="BND", side="BUY", shares=5.0,
+                   filled_shares=5.0, fill_price=90.0, fill_date=date(2026, 9, 1))
+    portfolio = Portfolio.from_tables(model_household("Growth", {"US Stocks": 0.56, "Intl Stocks": 0.25,
+                                                                 "Bonds": 0.19}), models=model_tables())
+    answers, _ = compute_answers(portfolio)
+    result = CheckResult("client.xlsm", (), answers, {}, {"model": "Growth", "last_review": date(2026, 10, 1)})
+    journal = (date(2026, 10, 1), [Run("R0", "", "", (before,)), Run("R1", "", "", (sold, open_order))])
+    text = letter_paragraphs(result, journal)
+    assert "Since our last review on October 1, 2026, these trades were carried out (1):" in text
+    assert "Sold 30 shares of VTI in Brokerage at $99.50 on October 15, 2026." in text
+    assert not any("BND" in p and p.startswith("Bought") for p in text)    # before the review; not filled

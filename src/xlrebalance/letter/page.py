@@ -16,12 +16,12 @@ h1 { font-size: 22px; } .meta { color: #566573; } ul { padding-left: 20px; }
 """
 
 
-def render_letter(result: Any, *, title: Optional[str] = None) -> str:
-    paragraphs = letter_paragraphs(result)
+def render_letter(result: Any, *, title: Optional[str] = None, journal: Any = None) -> str:
+    paragraphs = letter_paragraphs(result, journal)
     title = title or "Your portfolio review"
     body, items = [], []
     for text in paragraphs[:-1]:
-        if text.startswith(("Sell ", "Buy ")):
+        if text.startswith(("Sell ", "Buy ", "Sold ", "Bought ")):
             items.append(f"<li>{escape(text)}</li>")
             continue
         if items:
@@ -45,7 +45,11 @@ def default_letter_output(workbook: str | Path) -> Path:
 
 
 def write_letter(result: Any, output: Optional[str | Path] = None) -> Path:
+    """Write the letter; with a Journal in the workbook it says which trades were carried
+    out since the last review (Settings' Last review)."""
+    from ..journal.books import journal_since
     from ..report import write_page
 
     target = Path(output) if output else default_letter_output(result.path)
-    return write_page(target, render_letter(result), source=result.path)
+    journal = journal_since(result.path) if Path(result.path).is_file() else None
+    return write_page(target, render_letter(result, journal=journal), source=result.path)

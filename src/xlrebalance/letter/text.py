@@ -10,6 +10,7 @@ import re
 from datetime import date
 from typing import Any, Optional
 
+from ..core.lots import format_shares
 from ..report.rationale import money, pct
 
 DISCLAIMER = ("Tax figures are estimates from the tax rates in your plan's settings, not tax advice; your actual "
@@ -35,14 +36,17 @@ def _long_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def letter_paragraphs(result: Any) -> list[str]:
-    """Paragraphs in order: why we rebalance, what changed, the trades and their reasons,
-    the taxes and why the trades are still worthwhile (or what was held back to avoid tax)."""
+def letter_paragraphs(result: Any, journal: Any = None) -> list[str]:
+    """Paragraphs in order: why we rebalance, what changed (the trades carried out since the
+    last review, from the Journal's fills, then today's drift), the trades and their reasons,
+    the taxes and why the trades are still worthwhile (or what was held back to avoid tax).
+    ``journal``: (since, Journal runs) as ``journal.books.journal_since`` reads them, or None."""
     answers = result.answers
     if answers is None:
         raise ValueError("a letter needs a valid check result (result.answers is None)")
     facts = getattr(result, "facts", None) or {}
     out = [_why(answers, facts.get("model"))]
+    out += _done_since(journal)
     out += _what_changed(answers, facts.get("last_review"))
     if answers.needs_rebalance:
         out += _trades(answers)
@@ -57,6 +61,25 @@ def _why(answers: Any, model: Optional[str]) -> str:
             "within before we act. Markets move the mix every day; when a part drifts outside its range, we "
             "rebalance: we sell some of what has grown too large and buy what has fallen behind, so the risk "
             "you carry stays the risk you chose.")
+
+
+def _done_since(journal: Any) -> list[str]:
+    """The trades filled since the last review, one line each (none without a Journal)."""
+    if not journal:
+        return []
+    since, runs = journal
+    filled = [e for run in runs for e in run.entries if e.filled_shares > 0 and e.fill_price is not None
+              and (since is None or e.fill_date is None or e.fill_date >= since)]
+    if not filled:
+        return []
+    when = f"Since our last review on {_long_date(since)}" if since else "So far"
+    lines = [f"{when}, these trades were carried out ({len(filled)}):"]
+    for e in filled:
+        verb = "Bought" if e.side == "BUY" else "Sold"
+        day = f" on {_long_date(e.fill_date)}" if e.fill_date else ""
+        lines.append(f"{verb} {format_shares(e.filled_shares)} shares of {e.ticker} in {e.account} at "
+                     f"{money(e.fill_price)}{day}.")
+    return lines
 
 
 def _what_changed(answers: Any, last_review: Optional[date]) -> list[str]:
