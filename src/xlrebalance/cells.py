@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1900-03-01 (Excel counts a fictitious 1900-02-29)
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -311,10 +311,12 @@ def parse_column(kind: str, raws: list) -> tuple[list, list[tuple[int, str]]]:
     return values, problems
 
 
-def blank_indexes(column) -> set[int]:
-    """Positions of the blank cells of a column (None, NaN, empty or spaces-only text, NaT)."""
-    return {i for i, raw in enumerate(column)
-            if raw is None or (type(raw) is str and (not raw or raw.isspace()))
+def blank_indexes(column, among: Optional[Iterable[int]] = None) -> set[int]:
+    """Positions of the blank cells of a column (None, NaN, empty or spaces-only text, NaT);
+    with ``among``, only those positions are looked at."""
+    positions = range(len(column)) if among is None else among
+    return {i for i in positions
+            if (raw := column[i]) is None or (type(raw) is str and (not raw or raw.isspace()))
             or (type(raw) is not str and type(raw) is not datetime and type(raw) is not date and is_blank(raw))}
 
 

@@ -17,9 +17,8 @@ from functools import partial
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
 
-from .batch.pool import Budget, Overrun, run_budgeted
 from .core.heap import collector_paused
 from .core.model import Issue, Severity
 from .extras import MissingDependency
@@ -28,6 +27,9 @@ from .files.output import is_temporary
 from .portfolio import Portfolio
 from .spec import layout, normalize_header
 from .workbook import checker
+
+if TYPE_CHECKING:  # check_many's worker pool loads multiprocessing: only a batch needs it
+    from .batch.pool import Budget, Overrun
 
 #: Version of the JSON document ``CheckResult.to_dict`` returns; bump on any breaking change.
 SCHEMA_VERSION = 1
@@ -228,7 +230,7 @@ def compute_answers(portfolio: Portfolio) -> tuple[Optional[Answers], list[Issue
     """The Dashboard's answers for a valid portfolio; an engine failure becomes an Issue."""
     try:
         decision = portfolio.decision()
-        drift = _section("DRIFT", portfolio.drift)
+        drift = _section("DRIFT", portfolio)
     except InputError as invalid:
         return None, list(invalid.issues)
     except Exception as error:  # a bug in the engine must not become a traceback
@@ -236,9 +238,8 @@ def compute_answers(portfolio: Portfolio) -> tuple[Optional[Answers], list[Issue
     issues = []
     sections = []
     for function, key in SECTIONS:
-        method = getattr(portfolio, layout().function(function).method)
         try:
-            sections.append((key, _section(function, method)))
+            sections.append((key, _section(function, portfolio)))
         except NotImplementedError as missing:
             sections.append((key, Section(function, _columns(function), available=False,
                                           note=f"not available in this version ({missing})")))
@@ -263,12 +264,25 @@ def _columns(function: str) -> tuple[str, ...]:
     return tuple(layout().function(function).columns)
 
 
-def _section(function: str, method: Callable[[], Any]) -> Section:
-    frame = method()
-    columns = tuple(str(c) for c in frame.columns)
-    rows = tuple(tuple(map(plain, row)) for row in frame.itertuples(index=False, name=None))
-    totals = tuple((label, plain(amount)) for label, amount in frame.attrs.get("totals", {}).items())
-    return Section(function, columns, rows, totals=totals)
+def _section(function: str, portfolio: Portfolio) -> Section:
+    answer = portfolio.answer(function)
+    rows = tuple(tuple(map(plain, row)) for row in _numbers_as_floats(answer.rows))
+    totals = tuple((label, plain(amount)) for label, amount in answer.attrs.get("totals", {}).items())
+    return Section(function, answer.columns, rows, totals=totals)
+
+
+def _numbers_as_floats(rows: list) -> list:
+    """The rows with every number of a column a float when any of its numbers is, or when
+    it has blanks: how the library's DataFrame holds the same column (the document shows
+    3.0 in a column of amounts, and the answer is the same whichever way it was read)."""
+    if not rows:
+        return rows
+    columns = list(zip(*rows))
+    for index, column in enumerate(columns):
+        kinds = {value.__class__ for value in column}
+        if int in kinds and kinds <= {int, float, type(None)} and len(kinds) > 1:
+            columns[index] = tuple(None if value is None else float(value) for value in column)
+    return list(zip(*columns))
 
 
 #: Cell types returned as they are (exact types: a subclass takes the long way below).
@@ -351,6 +365,8 @@ def check_many(paths: Sequence[str | Path], *, processes: int = 2, live: bool = 
     past it is stopped and reported (``too_slow``, ``too_large``); a workbook that fails,
     or kills its worker, becomes an invalid result; the rest go on.
     """
+    from .batch.pool import Budget, run_budgeted
+
     paths = [str(p) for p in paths]
     budget = budget or Budget()
     with_models = {"models": models} if models is not None else {}

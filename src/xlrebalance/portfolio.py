@@ -5,15 +5,18 @@
 
 Computing methods raise ``InputError`` (with ``.issues``) when the inputs have an
 error-severity issue, so a wrong number is never returned.
+
+Each table answer is built as rows (an ``Answer``); the DataFrame methods are views of
+those rows, and pandas is imported on first use: the Excel functions and ``check`` answer
+from the rows and never import it (that import is most of a fresh process's start-up).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import sys
+from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cached_property
-from typing import Any, Mapping, Optional
-
-import pandas as pd
+from functools import cached_property, wraps
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .core.drift import DriftReport, drift_report
 from .core.harvest import harvest_candidates
@@ -25,10 +28,57 @@ from .errors import InputError
 from .spec import layout, normalize_header
 from .tables import TableInput, parse_household, to_rows
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def frame(function: str, rows: list[tuple]) -> pd.DataFrame:
-    """Rows in the registry's column order -> a DataFrame with the registry's headers."""
-    return pd.DataFrame(rows, columns=list(layout().function(function).columns))
+
+@dataclass(frozen=True)
+class Answer:
+    """A table answer: rows in the registry's column order for ``function``, and what the
+    DataFrame carries in ``.attrs`` (``totals``: label -> $; ``issues``; ``summary``...)."""
+
+    function: str
+    rows: list
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(layout().function(self.function).columns)
+
+    def frame(self) -> "pd.DataFrame":
+        """The rows as a DataFrame with the registry's headers (pandas imported here)."""
+        import pandas as pd
+
+        out = pd.DataFrame(self.rows, columns=list(self.columns))
+        out.attrs.update(self.attrs)
+        return out
+
+    @classmethod
+    def from_frame(cls, function: str, frame: "pd.DataFrame") -> "Answer":
+        """A DataFrame answer (a subclass's own method) read back as rows: the registry's
+        columns, picked by name (a missing one is a programmer error: ``KeyError``)."""
+        columns = list(layout().function(function).columns)
+        missing = [name for name in columns if name not in frame.columns]
+        if missing:
+            raise KeyError(f"the answer has no column(s) {missing}; it has {list(frame.columns)}")
+        return cls(function, list(zip(*(frame[name].tolist() for name in columns))), dict(frame.attrs))
+
+
+def answers(build: Callable[..., Answer]) -> Callable[..., "pd.DataFrame"]:
+    """The DataFrame method over the ``Answer`` that ``build`` returns; ``Portfolio.answer``
+    finds ``build`` again (``.answer``) to skip the DataFrame."""
+    @wraps(build)
+    def method(self, *args, **kwargs):
+        return build(self, *args, **kwargs).frame()
+
+    method.answer = build
+    return method
+
+
+def _is_frame(value: Any) -> bool:
+    """A pandas DataFrame (without importing pandas: a DataFrame means it is imported)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, pandas.DataFrame)
 
 
 #: Parser issues about an empty or missing Targets table (a household whose model failed has none).
@@ -76,7 +126,7 @@ class Portfolio:
         named = dict(holdings=holdings, targets=targets, prices=prices, settings=settings,
                      accounts=accounts, securities=securities, lots=lots, transactions=transactions)
         for name, value in named.items():
-            if value is not None and not isinstance(value, pd.DataFrame):
+            if value is not None and not _is_frame(value):
                 raise TypeError(f"{name} must be a pandas DataFrame, not {type(value).__name__}")
         return cls.from_tables({k: v for k, v in named.items() if v is not None}, today=today)
 
@@ -98,18 +148,28 @@ class Portfolio:
         return self.household
 
     # -- answers -------------------------------------------------------------------------
+    def answer(self, function: str, **options: Any) -> Answer:
+        """The registry function's table answer as rows (what its library method returns as a
+        DataFrame).  A method a subclass replaces is called, and its DataFrame read back."""
+        method = getattr(type(self), layout().function(function).method)
+        build = getattr(method, "answer", None)
+        if build is None:
+            return Answer.from_frame(function, method(self, **options))
+        return build(self, **options)
+
     def drift_report(self) -> DriftReport:
         return drift_report(self._valid())
 
     def decision(self) -> Decision:
         return decide(self._valid())
 
-    def drift(self) -> pd.DataFrame:
+    @answers
+    def drift(self) -> Answer:
         """DRIFT: one row per asset class; fractions (0.6 = 60%), values in $.  ``Target`` is the
         policy target as typed; ``Effective target`` the one drift and bands are measured from
         (rescaled around non-tradable classes; equal to Target when there are none)."""
         report = self.drift_report()
-        return frame("DRIFT", [
+        return Answer("DRIFT", [
             (r.asset_class, r.policy_target, r.target, r.value, r.weight, r.drift, r.relative_drift, r.band_low, r.band_high,
              r.status) for r in report.rows])
 
@@ -130,9 +190,10 @@ class Portfolio:
         household = self._valid()
         return trade_list(household, ledger=self._ledger)
 
-    def trade_list(self) -> pd.DataFrame:
+    @answers
+    def trade_list(self) -> Answer:
         """TRADE_LIST: BUY/SELL rows, then HOLD rows (trades not made, with why) and NOTE rows."""
-        return frame("TRADE_LIST", [trade.row() for trade in self.trade_plan().rows()])
+        return Answer("TRADE_LIST", [trade.row() for trade in self.trade_plan().rows()])
 
     def tax_ledger(self) -> TaxLedger:
         """This year's sales replayed under the wash-sale rules (rows, open lots, totals)."""
@@ -144,7 +205,8 @@ class Portfolio:
         """The replay, once per Portfolio: the trade list, harvest and realized gains share it."""
         return tax_ledger(self.household)
 
-    def harvest_candidates(self, view: str = "Today") -> pd.DataFrame:
+    @answers
+    def harvest_candidates(self, view: str = "Today") -> Answer:
         """HARVEST_CANDIDATES: lots worth selling for their loss, ranked by this year's est. tax
         saving ($).  Warnings (no replacement, no price) are in ``.attrs["issues"]``; the 0%
         gain-harvest room (when Taxable income is set) in ``.attrs["totals"]``.
@@ -158,27 +220,25 @@ class Portfolio:
         if harvest_view(view) == VIEW_PLAN:
             purchases = plan_purchases(self.trade_plan().trades, household.settings.as_of)
         result = harvest_candidates(household, self._ledger, purchases)
-        out = frame("HARVEST_CANDIDATES", [
+        return Answer("HARVEST_CANDIDATES", [
             (c.account, c.ticker, c.lot_id, c.shares, round_money(c.cost_basis), round_money(c.value),
              round_money(c.loss), c.loss_pct, c.term, c.replacement, c.wash_status,
-             round_money(c.est_tax_saving), c.note) for c in result.candidates])
-        out.attrs["totals"] = {k: round_money(v) for k, v in result.totals().items()}
-        out.attrs["issues"] = list(result.issues)
-        return out
+             round_money(c.est_tax_saving), c.note) for c in result.candidates],
+            {"totals": {k: round_money(v) for k, v in result.totals().items()}, "issues": list(result.issues)})
 
-    def realized_gains(self) -> pd.DataFrame:
+    @answers
+    def realized_gains(self) -> Answer:
         """REALIZED_GAINS: one row per (lot, term, gain-or-loss) piece of each sale this year,
         after last year's sales whose loss this year's purchases washed (marked in Note, not in
         the totals); the totals rows (ST, LT, Net, Deductible loss, Carry-forward, by character,
         Gain budget left, Est. tax) are in ``.attrs["totals"]`` (label -> $)."""
         ledger = self.tax_ledger()
-        out = frame("REALIZED_GAINS", [
+        return Answer("REALIZED_GAINS", [
             (r.date, r.account, r.ticker, r.lot_id, r.shares, round_money(r.proceeds), round_money(r.cost_basis),
              round_money(r.gain), r.term, round_money(r.disallowed_loss), r.permanent,
-             round_money(r.allowed_gain), r.note) for r in ledger.shown_rows])
-        out.attrs["totals"] = {k: (None if v is None else round_money(v)) for k, v in ledger.totals.as_rows()}
-        out.attrs["issues"] = list(ledger.issues)
-        return out
+             round_money(r.allowed_gain), r.note) for r in ledger.shown_rows],
+            {"totals": {k: (None if v is None else round_money(v)) for k, v in ledger.totals.as_rows()},
+             "issues": list(ledger.issues)})
 
     def realized_totals(self) -> dict:
         """The year's totals ($): ST, LT, Net, Deductible loss, Carry-forward, Gain budget left
@@ -186,15 +246,17 @@ class Portfolio:
         totals = self.tax_ledger().totals.as_dict()
         return {k: (None if v is None else round_money(v)) for k, v in totals.items()}
 
-    def open_lots(self) -> pd.DataFrame:
+    @answers
+    def open_lots(self) -> Answer:
         """OPEN_LOTS: open lots with wash-sale basis adjustments and tacked holding periods."""
-        return frame("OPEN_LOTS", [
+        return Answer("OPEN_LOTS", [
             (o.account, o.ticker, o.lot_id, o.acquired, o.holding_from, o.shares, round_money(o.cost_basis),
              round_money(o.wash_adjustment)) for o in self.tax_ledger().open_lots])
 
+    @answers
     def backtest(self, returns: Any = None, *, years: Optional[float] = None, policies: Any = None,
                  monthly_flow: float = 0.0, skip_missing: bool = False, synthetic: bool = False,
-                 price_source: Any = None) -> pd.DataFrame:
+                 price_source: Any = None) -> Answer:
         """BACKTEST: each rebalancing policy replayed on this household's allocation, one row
         per policy (``backtest.METRIC_COLUMNS``; fractions and $).  ``returns``: a CSV path,
         2-D rows or a DataFrame (Date, then one column per asset class, monthly total returns
@@ -203,18 +265,18 @@ class Portfolio:
         ``InputError`` when the returns cannot be used."""
         from .backtest import backtest_household, comparison
 
-        if isinstance(returns, pd.DataFrame):
+        if _is_frame(returns):
             returns = [list(returns.columns)] + returns.values.tolist()
         result, issues = backtest_household(self._valid(), returns=returns, years=years, policies=policies,
                                             monthly_flow=monthly_flow, skip_missing=skip_missing,
                                             synthetic=synthetic, price_source=price_source)
         if result is None:
             raise InputError(issues)
-        out = frame("BACKTEST", result.rows())
-        out.attrs.update(summary=comparison(result), source=result.series.source, issues=issues)
-        return out
+        return Answer("BACKTEST", result.rows(),
+                      {"summary": comparison(result), "source": result.series.source, "issues": issues})
 
-    def backtest_table(self) -> pd.DataFrame:
+    @answers
+    def backtest_table(self) -> Answer:
         """BACKTEST from the workbook's own Returns table (the Excel function's answer)."""
         rows = [list(r) for r in self.returns or () if any(v not in (None, "") for v in r)]
         if len(rows) < 2:
@@ -227,7 +289,7 @@ class Portfolio:
                                        source="the Returns table")
         if series is None:
             raise InputError(issues)
-        out = self.backtest(series)
+        out = self.backtest.answer(self, series)
         if series.synthetic:
             out.attrs["issues"] = [Issue("returns-synthetic", f"the Returns table says its numbers are "
                                          f"{series.source}: do not choose a policy from them", table="Returns",

@@ -121,7 +121,13 @@ def read_table(name: str, data: TableInput, header_row: int = 1) -> TableRows:
         body = [list(row[:width]) + [None] * (width - len(row)) for row in body]
     columns = list(zip(*body)) if body else [()] * width
     picked = {key: columns[i] for key, i in index.items()}
-    blank = set.intersection(*(cells.blank_indexes(values) for values in picked.values())) if picked else set()
+    # A blank row is blank in every column: each column is looked at only in the rows still
+    # blank in the columns before it (usually none after the first).
+    blank: set[int] = set()
+    for n, values in enumerate(picked.values()):
+        blank = cells.blank_indexes(values, among=None if n == 0 else blank)
+        if not blank:
+            break
     if blank:  # blank rows are skipped, but keep their place in the sheet's row numbers
         keep = [i for i in range(len(body)) if i not in blank]
         table.rows = [header_row + 1 + i for i in keep]

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from xlrebalance.errors import InputError
 from xlrebalance.excel.render import (
-    Rows, issue_text, ordered_issues, render_cell, render_frame, render_issues, render_message,
+    Rows, issue_text, ordered_issues, render_cell, render_issues, render_message, render_rows,
     render_warnings,
 )
 from xlrebalance.portfolio import Portfolio
@@ -40,9 +40,9 @@ def table_answer(function: str, tables: Mapping[str, Any], **options: Any) -> Ro
     spec = layout().function(function)
     try:
         portfolio = _portfolio(tables)
-        frame = getattr(portfolio, spec.method)(**options)
-        rows = render_frame(frame, spec.columns) + _totals_rows(frame, len(spec.columns))
-        issues = _about(spec.args, portfolio.issues) + list(getattr(frame, "attrs", {}).get("issues") or ())
+        answer = portfolio.answer(function, **options)
+        rows = render_rows(spec.columns, answer.rows) + _totals_rows(answer.attrs, len(spec.columns))
+        issues = _about(spec.args, portfolio.issues) + list(answer.attrs.get("issues") or ())
         return rows + render_warnings(_unique(issues), len(spec.columns))
     except InputError as exc:
         return render_issues(_about(spec.args, exc.issues)) or render_message(_UNREADABLE)
@@ -106,10 +106,10 @@ def _unique(issues) -> list:
     return list(dict.fromkeys(issues))
 
 
-def _totals_rows(frame, width: int) -> Rows:
-    """Totals a library answer carries in ``frame.attrs["totals"]`` (label -> amount):
+def _totals_rows(attrs: Mapping[str, Any], width: int) -> Rows:
+    """Totals a library answer carries in ``attrs["totals"]`` (label -> amount):
     one row each after the table, label in the first column and amount in the last."""
-    totals = getattr(frame, "attrs", {}).get("totals") or {}
+    totals = attrs.get("totals") or {}
     if not totals or width < 2:
         return []
     return [[label] + [None] * (width - 2) + [render_cell(amount)] for label, amount in totals.items()]
